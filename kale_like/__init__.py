@@ -1,0 +1,23 @@
+"""kale_like: turn a Jupyter notebook into a pipeline.
+
+The public API is loaded lazily so that ``import kale_like`` (and the CLI's
+start-up) stays cheap.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+__all__ = ["analyze", "plan", "run", "compile", "submit", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("analyze", "plan", "run", "compile", "submit"):
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(name)
+
+# Jupyter hooks (labextension paths, server extension); kale_like.server imports only the stdlib.
+from .server import _jupyter_labextension_paths, _jupyter_server_extension_points  # noqa: E402,F401
+from .server import _load_jupyter_server_extension  # noqa: E402,F401

@@ -1,0 +1,143 @@
+"""Analysis of every code cell: transformed source, parsed statements, their facts."""
+from __future__ import annotations
+
+import ast
+import importlib.util
+import os
+from dataclasses import dataclass, field
+
+from ..notebook import Cell
+from .facts import ImportContext, StatementFacts, statement_facts
+from .findings import Finding
+from .ipython_source import to_python
+
+
+@dataclass
+class CellAnalysis:
+    cell: Cell
+    code: str
+    tree: ast.Module | None
+    statements: list[StatementFacts] = field(default_factory=list)
+    syntax_error: Finding | None = None
+    star_modules: list[str] = field(default_factory=list)
+
+
+def analyze_cells(cells: list[Cell], search_dir: str | None = None) -> tuple[dict[int, CellAnalysis], ImportContext]:
+    parsed: dict[int, CellAnalysis] = {}
+    for cell in cells:
+        parsed[cell.index] = _parse(cell)
+    ctx = _import_context(parsed.values())
+    for analysis in parsed.values():
+        if analysis.tree is None:
+            continue
+        analysis.statements = [statement_facts(stmt, ctx) for stmt in analysis.tree.body]
+        for stmt, facts in zip(analysis.tree.body, analysis.statements):
+            if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
+                module = _absolute_module(stmt)
+                analysis.star_modules.append(module)
+                facts.writes |= star_import_names(module, search_dir)
+    return parsed, ctx
+
+
+def _parse(cell: Cell) -> CellAnalysis:
+    try:
+        code = to_python(cell.source)
+    except Exception as exc:  # IPython's transformer rejects some malformed magics
+        finding = Finding("error", "syntax-error", f"cannot transform IPython syntax: {exc}", cell.number, 1)
+        return CellAnalysis(cell, cell.source, None, syntax_error=finding)
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as exc:
+        finding = Finding("error", "syntax-error", f"{exc.msg}", cell.number, exc.lineno)
+        return CellAnalysis(cell, code, None, syntax_error=finding)
+    return CellAnalysis(cell, code, tree)
+
+
+def _import_context(analyses) -> ImportContext:
+    modules: dict[str, str] = {}
+    functions: set[str] = set()
+    for analysis in analyses:
+        if analysis.tree is None:
+            continue
+        for node in ast.walk(analysis.tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        modules[alias.asname] = alias.name
+                    else:
+                        top = alias.name.split(".")[0]
+                        modules[top] = top
+            elif isinstance(node, ast.ImportFrom):
+                base = _absolute_module(node)
+                for alias in node.names:
+                    if alias.name != "*":
+                        modules[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+        for stmt in analysis.tree.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                functions.add(stmt.name)
+            elif isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Lambda):
+                functions |= {t.id for t in stmt.targets if isinstance(t, ast.Name)}
+    for name in functions:
+        modules.pop(name, None)
+    return ImportContext(modules=modules, notebook_functions=frozenset(functions))
+
+
+def _absolute_module(node: ast.ImportFrom) -> str:
+    return ("." * node.level) + (node.module or "")
+
+
+def star_import_names(module: str, search_dir: str | None) -> set[str]:
+    """Names ``from module import *`` binds, read statically from the module's source.
+
+    Falls back to the empty set (the import is still replayed in every step, so the
+    names exist at run time; only the data-flow bookkeeping is blind to them).
+    """
+    if module.startswith("."):
+        return set()
+    path = _module_source(module, search_dir)
+    if path is None:
+        return _builtin_module_names(module)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            tree = ast.parse(handle.read())
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in stmt.targets):
+            try:
+                return set(ast.literal_eval(stmt.value))
+            except ValueError:
+                break
+    names: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(stmt.name)
+        elif isinstance(stmt, ast.Assign):
+            names |= {t.id for t in stmt.targets if isinstance(t, ast.Name)}
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in stmt.names if a.name != "*"}
+    return {n for n in names if not n.startswith("_")}
+
+
+def _module_source(module: str, search_dir: str | None) -> str | None:
+    if search_dir:
+        local = os.path.join(search_dir, *module.split(".")) + ".py"
+        if os.path.exists(local):
+            return local
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+        return None
+    return spec.origin
+
+
+def _builtin_module_names(module: str) -> set[str]:
+    """Compiled stdlib modules (``math``) have no source: ask the module itself."""
+    import sys
+
+    if module in sys.builtin_module_names or module in ("math", "cmath", "itertools", "operator"):
+        mod = importlib.import_module(module)
+        return {n for n in getattr(mod, "__all__", dir(mod)) if not n.startswith("_")}
+    return set()

@@ -1,0 +1,645 @@
+"""Per-statement facts: the names a top-level statement reads, writes, deletes and
+may mutate, plus the hidden effects (files, random streams, configuration,
+dynamic name access) that decide what may run in parallel.
+
+Scope rules follow Python's: comprehension and lambda variables stay inside
+them; a function body's reads happen when it is *called*, so they are kept as the
+function's *deferred* effects and charged to every statement that uses the
+function.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from . import vocabulary as V
+
+
+@dataclass
+class Deferred:
+    """What calling a notebook-defined function (or using a value holding one) may do."""
+
+    reads: set[str] = field(default_factory=set)
+    writes: set[str] = field(default_factory=set)
+    mutates: set[str] = field(default_factory=set)
+    param_mutations: set[int | str] = field(default_factory=set)
+    calls: set[str] = field(default_factory=set)
+    file_io: bool = False
+    rng: bool = False
+    dynamic: bool = False
+    generator: bool = False
+
+    def absorb(self, other: "Deferred") -> bool:
+        """Union ``other`` into self; return True if anything changed."""
+        before = (len(self.reads), len(self.writes), len(self.mutates), self.file_io, self.rng, self.dynamic)
+        self.reads |= other.reads
+        self.writes |= other.writes
+        self.mutates |= other.mutates
+        self.file_io |= other.file_io
+        self.rng |= other.rng
+        self.dynamic |= other.dynamic
+        return before != (len(self.reads), len(self.writes), len(self.mutates), self.file_io, self.rng, self.dynamic)
+
+
+@dataclass
+class StatementFacts:
+    line: int
+    kind: str = "other"  # import | def | class | config | other
+    reads: set[str] = field(default_factory=set)
+    writes: set[str] = field(default_factory=set)
+    deletes: set[str] = field(default_factory=set)
+    mutates: set[str] = field(default_factory=set)
+    aliases: list[tuple[str, str]] = field(default_factory=list)
+    deferred: dict[str, Deferred] = field(default_factory=dict)  # names bound to code that runs later
+    uses_code: set[str] = field(default_factory=set)  # names whose deferred effects apply here
+    calls: list[tuple[str, list[str | None], dict[str, str]]] = field(default_factory=list)
+    definition_reads: set[str] = field(default_factory=set)  # reads at def/class time
+    untravelable: dict[str, str] = field(default_factory=dict)
+    file_io: bool = False
+    rng: bool = False
+    rng_seed: bool = False
+    dynamic: bool = False
+    bad_cell_magic: bool = False
+
+
+@dataclass(frozen=True)
+class ImportContext:
+    """Names bound by imports anywhere in the notebook, mapped to dotted module paths."""
+
+    modules: dict[str, str]          # alias -> dotted path (``np`` -> ``numpy``, ``environ`` -> ``os.environ``)
+    notebook_functions: frozenset[str]
+
+    def dotted(self, node: ast.AST) -> str | None:
+        """``np.random.seed`` -> ``numpy.random.seed`` when ``np`` is an import alias."""
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Name) and node.id in self.modules:
+            return ".".join([self.modules[node.id], *reversed(parts)])
+        if isinstance(node, ast.Name) and not parts and node.id in ("open", "eval", "exec"):
+            return node.id
+        return None
+
+
+def root_name(node: ast.AST) -> str | None:
+    """The variable at the root of ``x.a[0].b`` (``x``), or None."""
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def statement_facts(stmt: ast.stmt, ctx: ImportContext) -> StatementFacts:
+    facts = StatementFacts(line=stmt.lineno)
+    _ModuleVisitor(facts, ctx).visit(stmt)
+    _classify(stmt, facts, ctx)
+    return facts
+
+
+def _classify(stmt: ast.stmt, facts: StatementFacts, ctx: ImportContext) -> None:
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        facts.kind = "import"
+    elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        facts.kind = "def"
+    elif isinstance(stmt, ast.ClassDef):
+        facts.kind = "class"
+    elif _is_config(stmt, ctx):
+        facts.kind = "config"
+
+
+def _is_config(stmt: ast.stmt, ctx: ImportContext) -> bool:
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+        call = stmt.value
+        path = ctx.dotted(call.func)
+        if path and (path in V.CONFIG_CALLS or path.startswith("matplotlib.pyplot.rcParams")):
+            return True
+        magic = _magic_name(call)
+        return magic is not None and magic[1] in V.CONFIG_MAGICS
+    if isinstance(stmt, (ast.Assign, ast.AugAssign)):
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        paths = [_target_path(t, ctx) for t in targets]
+        return all(p and p.startswith(V.CONFIG_TARGET_ROOTS) for p in paths)
+    return False
+
+
+def _target_path(target: ast.AST, ctx: ImportContext) -> str | None:
+    node = target
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    return ctx.dotted(node)
+
+
+def _magic_name(call: ast.Call) -> tuple[str, str] | None:
+    """For ``get_ipython().run_line_magic('time', '...')`` return ``('line', 'time')``."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call)
+            and isinstance(func.value.func, ast.Name) and func.value.func.id == "get_ipython"):
+        return None
+    kinds = {"run_line_magic": "line", "run_cell_magic": "cell", "system": "system", "getoutput": "system"}
+    kind = kinds.get(func.attr)
+    if kind is None:
+        return None
+    if kind == "system":
+        return ("system", "system")
+    if call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
+        return (kind, call.args[0].value)
+    return (kind, "")
+
+
+class _ModuleVisitor(ast.NodeVisitor):
+    """Walks one top-level statement in module scope."""
+
+    def __init__(self, facts: StatementFacts, ctx: ImportContext):
+        self.facts = facts
+        self.ctx = ctx
+        self.local_stack: list[set[str]] = []  # comprehension / lambda scopes
+
+    # --- names -------------------------------------------------------------------
+    def _is_local(self, name: str) -> bool:
+        return any(name in scope for scope in self.local_stack)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if self._is_local(node.id):
+            return
+        if isinstance(node.ctx, ast.Load):
+            self.facts.reads.add(node.id)
+            self.facts.uses_code.add(node.id)
+        elif isinstance(node.ctx, ast.Store):
+            self.facts.writes.add(node.id)
+        elif isinstance(node.ctx, ast.Del):
+            self.facts.deletes.add(node.id)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        return
+
+    # --- imports -----------------------------------------------------------------
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self.facts.writes.add(alias.asname or alias.name.split(".")[0])
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        for alias in node.names:
+            if alias.name != "*":
+                self.facts.writes.add(alias.asname or alias.name)
+
+    # --- definitions -------------------------------------------------------------
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        before = set(self.facts.reads)
+        for deco in node.decorator_list:
+            self.visit(deco)
+        self._visit_arguments_defaults(node.args)
+        if node.returns is not None:
+            self.visit(node.returns)
+        self.facts.definition_reads |= self.facts.reads - before
+        self.facts.writes.add(node.name)
+        self.facts.deferred[node.name] = function_summary(node, self.ctx)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        before = set(self.facts.reads)
+        for expr in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
+            self.visit(expr)
+        summary = Deferred()
+        for item in node.body:
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for deco in item.decorator_list:
+                    self.visit(deco)
+                self._visit_arguments_defaults(item.args)
+                summary.absorb(function_summary(item, self.ctx))
+                summary.calls |= function_summary(item, self.ctx).calls
+            else:
+                class_body = _ClassBodyVisitor(self)
+                class_body.visit(item)
+        self.facts.definition_reads |= self.facts.reads - before
+        self.facts.writes.add(node.name)
+        self.facts.deferred[node.name] = summary
+
+    def _visit_arguments_defaults(self, args: ast.arguments) -> None:
+        for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
+            self.visit(default)
+        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+            if arg is not None and arg.annotation is not None:
+                self.visit(arg.annotation)
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self._visit_arguments_defaults(node.args)
+        # The body runs later, when the lambda is called: charge it to whoever binds it.
+        summary = function_summary(node, self.ctx)
+        self._pending_lambda = getattr(self, "_pending_lambda", Deferred())
+        self._pending_lambda.absorb(summary)
+        self._pending_lambda.calls |= summary.calls
+
+    # --- comprehensions ----------------------------------------------------------
+    def _visit_comprehension(self, node: ast.AST, elements: list[ast.AST]) -> None:
+        generators: list[ast.comprehension] = node.generators  # type: ignore[attr-defined]
+        # The first iterable is evaluated in the enclosing scope.
+        self.visit(generators[0].iter)
+        scope: set[str] = set()
+        self.local_stack.append(scope)
+        for index, gen in enumerate(generators):
+            if index:
+                self.visit(gen.iter)
+            scope.update(_target_names(gen.target))
+            for cond in gen.ifs:
+                self.visit(cond)
+        for element in elements:
+            self.visit(element)
+        self.local_stack.pop()
+
+    def visit_ListComp(self, node: ast.ListComp) -> None:
+        self._visit_comprehension(node, [node.elt])
+
+    visit_SetComp = visit_ListComp
+
+    def visit_GeneratorExp(self, node: ast.GeneratorExp) -> None:
+        self._visit_comprehension(node, [node.elt])
+
+    def visit_DictComp(self, node: ast.DictComp) -> None:
+        self._visit_comprehension(node, [node.key, node.value])
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.visit(node.value)
+        # A walrus inside a comprehension binds in the enclosing (module) scope.
+        self.facts.writes.add(node.target.id)
+        self._record_alias([node.target], node.value)
+
+    # --- statements with targets -------------------------------------------------
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self._pending_lambda = Deferred()
+        self.visit(node.value)
+        for target in node.targets:
+            self._visit_target(target)
+        self._bind_value(node.targets, node.value)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self._pending_lambda = Deferred()
+        if node.value is not None:
+            self.visit(node.value)
+        self.visit(node.annotation)
+        self._visit_target(node.target)
+        if node.value is not None:
+            self._bind_value([node.target], node.value)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.visit(node.value)
+        root = root_name(node.target)
+        if isinstance(node.target, ast.Name):
+            self.facts.reads.add(node.target.id)
+            self.facts.writes.add(node.target.id)
+            # ``xs += [1]`` extends the list in place: every alias sees it.
+            self.facts.mutates.add(node.target.id)
+        else:
+            self._visit_target(node.target)
+            if root:
+                self.facts.reads.add(root)
+
+    def visit_Delete(self, node: ast.Delete) -> None:
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                self.facts.deletes.add(target.id)
+            else:
+                self._visit_target(target)
+
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
+        self.visit(node.iter)
+        self._visit_target(node.target)
+        self._record_alias([node.target], node.iter)
+        for stmt in [*node.body, *node.orelse]:
+            self.visit(stmt)
+
+    visit_AsyncFor = visit_For
+
+    def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
+        for item in node.items:
+            self.visit(item.context_expr)
+            if item.optional_vars is not None:
+                self._visit_target(item.optional_vars)
+                self._bind_value([item.optional_vars], item.context_expr)
+        for stmt in node.body:
+            self.visit(stmt)
+
+    visit_AsyncWith = visit_With
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.type is not None:
+            self.visit(node.type)
+        for stmt in node.body:
+            self.visit(stmt)
+        if node.name:
+            # Python unbinds ``e`` when the handler ends.
+            self.facts.deletes.add(node.name)
+
+    def _visit_target(self, target: ast.AST) -> None:
+        if isinstance(target, ast.Name):
+            if not self._is_local(target.id):
+                self.facts.writes.add(target.id)
+            return
+        if isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self._visit_target(element)
+            return
+        if isinstance(target, ast.Starred):
+            self._visit_target(target.value)
+            return
+        # obj.attr = …, d[k] = …: the object is changed, not rebound.
+        root = root_name(target)
+        if root and not self._is_local(root) and root not in self.ctx.modules:
+            self.facts.mutates.add(root)
+            self.facts.reads.add(root)
+        if isinstance(target, ast.Subscript):
+            self.visit(target.slice)
+            self._visit_chain(target.value)
+        elif isinstance(target, ast.Attribute):
+            self._visit_chain(target.value)
+
+    def _visit_chain(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Subscript):
+            self.visit(node.slice)
+            self._visit_chain(node.value)
+        elif isinstance(node, ast.Attribute):
+            self._visit_chain(node.value)
+        elif not isinstance(node, ast.Name):
+            self.visit(node)
+        elif not self._is_local(node.id):
+            self.facts.reads.add(node.id)
+
+    def _bind_value(self, targets: list[ast.AST], value: ast.AST) -> None:
+        names = [n for t in targets for n in _target_names(t)]
+        self._record_alias(targets, value)
+        pending = getattr(self, "_pending_lambda", Deferred())
+        used = {n for n in _loaded_names(value)} & set(self.ctx.notebook_functions)
+        if pending.reads or pending.writes or pending.mutates or pending.calls or used:
+            summary = Deferred()
+            summary.absorb(pending)
+            summary.calls |= pending.calls | used
+            for name in names:
+                self.facts.deferred[name] = summary
+        self._pending_lambda = Deferred()
+        kind = self._untravelable_kind(value)
+        if kind:
+            for name in names:
+                self.facts.untravelable[name] = kind
+
+    def _untravelable_kind(self, value: ast.AST) -> str | None:
+        if isinstance(value, ast.GeneratorExp):
+            return "generator"
+        if isinstance(value, ast.Call):
+            path = self.ctx.dotted(value.func) or (value.func.id if isinstance(value.func, ast.Name) else None)
+            if path in V.UNTRAVELABLE_CALLS:
+                return V.UNTRAVELABLE_CALLS[path]
+            if isinstance(value.func, ast.Attribute) and value.func.attr == "connect" and path is None:
+                return None
+            if path and path.endswith(".connect") and path.split(".")[0] in ("sqlite3", "psycopg2", "pymysql", "sqlalchemy"):
+                return "database connection"
+        return None
+
+    def _record_alias(self, targets: list[ast.AST], value: ast.AST) -> None:
+        names = [n for t in targets for n in _target_names(t)]
+        roots = _value_roots(value, self.ctx)
+        group = names + sorted(roots)
+        for other in group[1:]:
+            self.facts.aliases.append((group[0], other))
+
+    # --- calls -------------------------------------------------------------------
+    def visit_Call(self, node: ast.Call) -> None:
+        self.generic_visit(node)
+        magic = _magic_name(node)
+        if magic is not None:
+            self._visit_magic(node, magic)
+            return
+        func = node.func
+        path = self.ctx.dotted(func)
+        name = func.id if isinstance(func, ast.Name) and not self._is_local(func.id) else None
+        if name in V.DYNAMIC_CALLS or path in V.DYNAMIC_CALLS:
+            self.facts.dynamic = True
+        self._note_effects(path or name, func)
+        arg_roots = [root_name(a) for a in node.args]
+        kw_roots = {k.arg: r for k in node.keywords if k.arg and (r := root_name(k.value))}
+        if isinstance(func, ast.Attribute):
+            self._visit_method_call(node, func, path, arg_roots)
+        elif name is not None:
+            if name in self.ctx.notebook_functions:
+                self.facts.calls.append((name, arg_roots, kw_roots))
+            elif name in self.ctx.modules:
+                if name.split(".")[-1] in V.ARGUMENT_MUTATORS or self.ctx.modules[name].split(".")[0] not in V.KNOWN_LIBRARIES:
+                    self._mutate_all(arg_roots, kw_roots)
+            elif name not in V.PURE_BUILTINS and name not in V.ALIASING_BUILTINS:
+                self.facts.calls.append((name, arg_roots, kw_roots))
+                self._mutate_all(arg_roots, kw_roots)
+            elif name == "next":
+                self._mutate_all(arg_roots[:1], {})
+
+    def _visit_method_call(self, node: ast.Call, func: ast.Attribute, path: str | None,
+                           arg_roots: list[str | None]) -> None:
+        receiver = root_name(func.value)
+        inplace = any(k.arg == "inplace" and not (isinstance(k.value, ast.Constant) and k.value.value is False)
+                      for k in node.keywords)
+        if path is not None:  # a module function: np.sort(x), random.shuffle(xs)
+            top = path.split(".")[0]
+            if func.attr in V.ARGUMENT_MUTATORS or top not in V.KNOWN_LIBRARIES:
+                self._mutate_all(arg_roots, {})
+            return
+        if receiver is None or self._is_local(receiver):
+            return
+        if inplace or func.attr not in V.PURE_METHODS:
+            self.facts.mutates.add(receiver)
+            self.facts.reads.add(receiver)
+
+    def _mutate_all(self, roots: list[str | None], kw_roots: dict[str, str]) -> None:
+        for root in [*roots, *kw_roots.values()]:
+            if root and not self._is_local(root) and root not in self.ctx.modules:
+                self.facts.mutates.add(root)
+
+    def _note_effects(self, path: str | None, func: ast.AST) -> None:
+        if path:
+            if path in V.FILE_CALLS or path.split(".")[0] in ("shutil", "glob", "subprocess", "tempfile", "pathlib"):
+                self.facts.file_io = True
+            module, _, attr = path.rpartition(".")
+            if module in V.RNG_MODULES and attr not in V.RNG_NOT_GLOBAL:
+                self.facts.rng = True
+                if attr in V.RNG_SEEDS:
+                    self.facts.rng_seed = True
+            for rng_module in V.RNG_MODULES:
+                if self.ctx.modules.get(path.split(".")[0], "") == rng_module + "." + path.split(".")[-1]:
+                    self.facts.rng = True
+        if isinstance(func, ast.Attribute) and func.attr in V.FILE_METHODS:
+            self.facts.file_io = True
+        if isinstance(func, ast.Name) and func.id in self.ctx.modules:
+            origin = self.ctx.modules[func.id]
+            module, _, attr = origin.rpartition(".")
+            if module in V.RNG_MODULES and attr not in V.RNG_NOT_GLOBAL:
+                self.facts.rng = True
+                self.facts.rng_seed |= attr in V.RNG_SEEDS
+            if origin in V.FILE_CALLS or module in V.FILE_CALLS:
+                self.facts.file_io = True
+
+    def _visit_magic(self, node: ast.Call, magic: tuple[str, str]) -> None:
+        kind, name = magic
+        if kind == "system" or name in V.FILE_MAGICS:
+            self.facts.file_io = True
+        if name in V.DYNAMIC_MAGICS:
+            self.facts.dynamic = True
+        if name in V.CODE_MAGICS:
+            code_arg = node.args[2] if kind == "cell" and len(node.args) > 2 else (
+                node.args[1] if kind == "line" and len(node.args) > 1 else None)
+            if isinstance(code_arg, ast.Constant) and isinstance(code_arg.value, str):
+                self._visit_code_string(code_arg.value)
+        if kind == "cell" and name not in V.CODE_MAGICS and name not in V.FILE_MAGICS:
+            self.facts.dynamic = True  # unknown cell magics may run anything
+
+    def _visit_code_string(self, code: str) -> None:
+        from .ipython_source import to_python
+
+        try:
+            tree = ast.parse(to_python(code))
+        except SyntaxError:
+            return
+        for stmt in tree.body:
+            inner = statement_facts(stmt, self.ctx)
+            for attr in ("reads", "writes", "deletes", "mutates", "uses_code"):
+                getattr(self.facts, attr).update(getattr(inner, attr))
+            self.facts.aliases += inner.aliases
+            self.facts.calls += inner.calls
+            self.facts.deferred.update(inner.deferred)
+            self.facts.file_io |= inner.file_io
+            self.facts.rng |= inner.rng
+            self.facts.rng_seed |= inner.rng_seed
+            self.facts.dynamic |= inner.dynamic
+
+
+class _ClassBodyVisitor(ast.NodeVisitor):
+    """Statements of a class body run at class-definition time; their names stay in the class."""
+
+    def __init__(self, outer: _ModuleVisitor):
+        self.outer = outer
+        self.local: set[str] = set()
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load) and node.id not in self.local:
+            self.outer.visit_Name(node)
+        elif isinstance(node.ctx, ast.Store):
+            self.local.add(node.id)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
+        for target in node.targets:
+            self.visit(target)
+
+
+def _target_names(target: ast.AST) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for e in target.elts for n in _target_names(e)]
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    return []
+
+
+def _loaded_names(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _value_roots(value: ast.AST, ctx: ImportContext) -> set[str]:
+    """Names whose objects the value of ``value`` may share."""
+    if isinstance(value, (ast.Name, ast.Attribute, ast.Subscript, ast.Starred)):
+        root = root_name(value)
+        return {root} if root and root not in ctx.modules else set()
+    if isinstance(value, (ast.Tuple, ast.List, ast.Set)):
+        return {r for e in value.elts for r in _value_roots(e, ctx)}
+    if isinstance(value, ast.Dict):
+        return {r for e in value.values if e is not None for r in _value_roots(e, ctx)}
+    if isinstance(value, ast.IfExp):
+        return _value_roots(value.body, ctx) | _value_roots(value.orelse, ctx)
+    if isinstance(value, ast.BoolOp):
+        return {r for e in value.values for r in _value_roots(e, ctx)}
+    if isinstance(value, ast.NamedExpr):
+        return _value_roots(value.value, ctx)
+    if isinstance(value, ast.Call):
+        func = value.func
+        if isinstance(func, ast.Attribute) and ctx.dotted(func) is None:
+            if func.attr in V.FRESH_RESULT_METHODS:
+                return set()
+            return _value_roots(func.value, ctx)
+        path = ctx.dotted(func)
+        if (path and path.split(".")[-1] in V.ALIASING_FUNCTIONS) or (
+                isinstance(func, ast.Name) and func.id in V.ALIASING_BUILTINS):
+            return {r for a in value.args for r in _value_roots(a, ctx)}
+    return set()
+
+
+# --- function bodies -----------------------------------------------------------------
+def function_summary(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, ctx: ImportContext) -> Deferred:
+    """Global names a function body reads, rebinds (``global``) or mutates when called."""
+    params = _parameters(node.args)
+    body = node.body if isinstance(node.body, list) else [ast.Expr(node.body)]
+    declared_global = {n for stmt in body for sub in ast.walk(stmt) if isinstance(sub, ast.Global) for n in sub.names}
+    local = (_bound_names(body) | set(params)) - declared_global
+    summary = Deferred()
+    for stmt in body:
+        inner = StatementFacts(line=getattr(stmt, "lineno", 0))
+        visitor = _ModuleVisitor(inner, ctx)
+        visitor.local_stack.append(set(local))
+        visitor.visit(stmt)
+        summary.reads |= inner.reads
+        summary.writes |= inner.writes & declared_global
+        summary.mutates |= inner.mutates | (inner.deletes & declared_global)
+        summary.calls |= {c[0] for c in inner.calls} | (inner.uses_code & ctx.notebook_functions)
+        for deferred in inner.deferred.values():
+            summary.absorb(deferred)
+            summary.calls |= deferred.calls
+        summary.file_io |= inner.file_io
+        summary.rng |= inner.rng
+        summary.dynamic |= inner.dynamic
+        # Mutating a parameter mutates the caller's argument.
+        mutated_params = _mutated_locals(stmt, ctx, set(params))
+        summary.param_mutations |= {params.index(p) for p in mutated_params if p in params}
+        summary.param_mutations |= mutated_params
+    summary.generator = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for stmt in body for n in _walk_own(stmt))
+    return summary
+
+
+def _mutated_locals(stmt: ast.stmt, ctx: ImportContext, params: set[str]) -> set[str]:
+    inner = StatementFacts(line=0)
+    _ModuleVisitor(inner, ctx).visit(stmt)
+    return inner.mutates & params
+
+
+def _parameters(args: ast.arguments) -> list[str]:
+    names = [a.arg for a in [*args.posonlyargs, *args.args]]
+    if args.vararg:
+        names.append(args.vararg.arg)
+    names += [a.arg for a in args.kwonlyargs]
+    if args.kwarg:
+        names.append(args.kwarg.arg)
+    return names
+
+
+def _walk_own(node: ast.AST):
+    """ast.walk that does not enter nested functions, lambdas or classes."""
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        yield current
+        for child in ast.iter_child_nodes(current):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                todo.append(child)
+
+
+def _bound_names(body: list[ast.stmt]) -> set[str]:
+    """Names a function body binds locally (Python's compile-time rule)."""
+    bound: set[str] = set()
+    for stmt in body:
+        for node in _walk_own(stmt):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                bound.add(node.id)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is not stmt:
+                bound.add(node.name)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                bound |= {a.asname or a.name.split(".")[0] for a in node.names if a.name != "*"}
+            elif isinstance(node, ast.ExceptHandler) and node.name:
+                bound.add(node.name)
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(stmt.name)
+    return bound

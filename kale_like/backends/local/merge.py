@@ -1,0 +1,76 @@
+"""Outputs of every step merged back into an executed copy of the notebook, in
+notebook order; written atomically. The source notebook is only ever read."""
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any
+
+INJECTED_TAG = "injected-parameters"
+
+
+def parameters_source(values: dict[str, Any]) -> str:
+    """The injected cell's text, as papermill writes it (its translator when installed)."""
+    try:
+        from papermill.translators import translate_parameters
+
+        return translate_parameters("python", "python", values, "Parameters")
+    except ImportError:
+        lines = ["# Parameters"] + [f"{name} = {value!r}" for name, value in values.items()]
+        return "\n".join(lines) + "\n"
+
+
+def execution_plan(node: Any, skipped: set[int], parameters: dict, parameter_cell: int | None) -> tuple[dict[int, int], int | None]:
+    """Execution counts as a top-to-bottom run would show them, and the injected cell's count."""
+    counts: dict[int, int] = {}
+    injected_count = None
+    count = 0
+    if parameters and parameter_cell is None:
+        count += 1
+        injected_count = count
+    for index, cell in enumerate(node.cells):
+        if cell.cell_type != "code" or index in skipped or not cell.source.strip():
+            continue
+        count += 1
+        counts[index] = count
+        if parameters and index == parameter_cell:
+            count += 1
+            injected_count = count
+    return counts, injected_count
+
+
+def merge_outputs(node: Any, records: dict[int, dict], parameters: dict, parameter_cell: int | None,
+                  injected_count: int | None, run_metadata: dict) -> Any:
+    """Return ``node`` (a copy of the source notebook) with outputs and counts filled in."""
+    import nbformat
+
+    for index, cell in enumerate(node.cells):
+        if cell.cell_type != "code":
+            continue
+        record = records.get(index)
+        cell.outputs = [nbformat.from_dict(o) for o in record["outputs"]] if record else []
+        cell.execution_count = record["execution_count"] if record else None
+    if parameters:
+        injected = nbformat.v4.new_code_cell(parameters_source(parameters),
+                                             metadata={"tags": [INJECTED_TAG]})
+        injected.execution_count = injected_count
+        position = parameter_cell + 1 if parameter_cell is not None else 0
+        node.cells.insert(position, injected)
+    node.metadata.setdefault("kale_like", {})["run"] = run_metadata
+    return node
+
+
+def write_atomically(node: Any, path: str) -> None:
+    import nbformat
+
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".kale_like_", suffix=".ipynb", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            nbformat.write(node, handle)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

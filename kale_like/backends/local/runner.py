@@ -1,0 +1,352 @@
+"""Scheduling steps on this machine: ready steps run in parallel (``jobs`` at a
+time) as children of one warm parent; unchanged steps come from the cache; a
+failure stops new launches, keeps what finished cached, and points at the cell."""
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import queue
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...build import Plan
+from ...pipeline import Step, StepCell
+from ...runtime.spec import StepSpec
+from .. import EventSink, RunOptions, RunResult
+from .cache import cached_report_path, entry_dir, step_key
+from .merge import execution_plan, merge_outputs, write_atomically
+from .zygote_client import Zygote
+
+
+@dataclass
+class _Running:
+    step: str
+    key: str
+    started: float
+    pid: int | None = None
+    attempts: int = 1
+
+
+@dataclass
+class _State:
+    states: dict[str, str]
+    keys: dict[str, str] = field(default_factory=dict)
+    reports: dict[str, dict] = field(default_factory=dict)
+    started: dict[str, float] = field(default_factory=dict)
+    elapsed: dict[str, float] = field(default_factory=dict)
+    error: dict | None = None
+
+
+class LocalBackend:
+    name = "local"
+
+    def run(self, plan: Plan, options: RunOptions, on_event: EventSink, cancel: Any = None) -> RunResult:
+        return LocalRun(plan, options, on_event, cancel).execute()
+
+
+def default_workdir(notebook_path: str | None) -> str:
+    import hashlib
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    ident = hashlib.sha256(os.path.abspath(notebook_path or "notebook").encode()).hexdigest()[:12]
+    stem = os.path.splitext(os.path.basename(notebook_path or "notebook"))[0]
+    return os.path.join(base, "kale_like", f"{stem}-{ident}")
+
+
+def default_output(notebook_path: str | None) -> str:
+    stem, _ = os.path.splitext(os.path.abspath(notebook_path or "notebook.ipynb"))
+    return stem + ".executed.ipynb"
+
+
+class LocalRun:
+    def __init__(self, plan: Plan, options: RunOptions, on_event: EventSink, cancel: Any) -> None:
+        self.plan = plan
+        self.pipeline = plan.pipeline
+        self.options = options
+        self.emit = on_event
+        self.cancel = cancel
+        self.workdir = os.path.abspath(options.workdir or default_workdir(plan.notebook.path))
+        self.notebook_dir = os.path.dirname(os.path.abspath(plan.notebook.path or "."))
+        self.jobs = max(1, options.jobs or os.cpu_count() or 1)
+        self.state = _State(states={s.name: "waiting" for s in self.pipeline.steps})
+        self._node = self._read_source()
+        skipped = set(plan.skipped_cells)
+        self.parameter_cell = self._parameter_cell()
+        self.counts, self.injected_count = execution_plan(self._node, skipped, options.parameters, self.parameter_cell)
+
+    # --- setup ---------------------------------------------------------------------------
+    def _read_source(self) -> Any:
+        import nbformat
+
+        if self.plan.notebook.path is None:
+            raise ValueError("a local run needs the notebook's path")
+        with open(self.plan.notebook.path, encoding="utf-8") as handle:
+            return nbformat.read(handle, as_version=4)
+
+    def _parameter_cell(self) -> int | None:
+        for step in self.pipeline.steps:
+            if step.kind == "parameters" and step.cells:
+                return step.cells[-1].cell_index
+        return None
+
+    def _shared(self, step: Step) -> tuple[StepCell, ...]:
+        cells = []
+        for index in step.prelude_cells:
+            cell = self.plan.notebook.cells[index]
+            cells.append(StepCell(index, cell.source, cell.source, cell.tags.raises_exception))
+        return tuple(cells)
+
+    def _keys(self) -> None:
+        for name in self.pipeline.order:
+            step = self.pipeline.step(name)
+            shared = [c.source for c in self._shared(step)]
+            self.state.keys[name] = step_key(step, self.state.keys, self._parameters_for(step), shared)
+
+    def _parameters_for(self, step: Step) -> dict:
+        return dict(self.options.parameters) if step.kind == "parameters" else {}
+
+    # --- main loop -----------------------------------------------------------------------
+    def execute(self) -> RunResult:
+        began = time.perf_counter()
+        os.makedirs(self.workdir, exist_ok=True)
+        self._keys()
+        self.emit({"type": "plan", "steps": list(self.pipeline.order),
+                   "edges": [list(e) for e in self.pipeline.edges()]})
+        for name in self.pipeline.order:
+            self.emit({"type": "step", "step": name, "state": "waiting", "elapsed": 0.0})
+        zygote = None
+        try:
+            zygote = self._schedule()
+        finally:
+            if zygote is not None:
+                zygote.close()
+        result = self._finish(time.perf_counter() - began)
+        return result
+
+    def _schedule(self) -> Zygote | None:
+        pending = list(self.pipeline.order)
+        running: dict[str, _Running] = {}
+        by_pid: dict[int, _Running] = {}
+        early_exits: dict[int, int] = {}
+        zygote: Zygote | None = None
+        while pending or running:
+            if self._cancelled():
+                self._cancel_all(running, pending, zygote)
+                break
+            progressed = self._serve_cached(pending)
+            launchable = [] if self.state.error else [n for n in pending if self._ready(n)]
+            for name in launchable[: max(0, self.jobs - len(running))]:
+                if zygote is None:
+                    zygote = Zygote(self._preload(), os.path.join(self.workdir, "zygote.log"), self.notebook_dir)
+                pending.remove(name)
+                running[name] = self._launch(zygote, name)
+                progressed = True
+            if self.state.error and not running:
+                self._skip_rest(pending)
+                break
+            if not running:
+                if not progressed and pending:
+                    self._skip_rest(pending)  # upstream failed or cancelled
+                    break
+                continue
+            self._wait(zygote, running, by_pid, early_exits)
+        return zygote
+
+    def _cancelled(self) -> bool:
+        return bool(self.cancel is not None and self.cancel.is_set())
+
+    def _ready(self, name: str) -> bool:
+        return all(self.state.states[u] in ("succeeded", "cached") for u in self.pipeline.step(name).upstream)
+
+    def _serve_cached(self, pending: list[str]) -> bool:
+        served = False
+        if not self.options.cache:
+            return False
+        for name in list(pending):
+            if not self._ready(name):
+                continue
+            report = cached_report_path(self.workdir, self.state.keys[name])
+            if report is None:
+                continue
+            pending.remove(name)
+            self._record(name, report, "cached")
+            served = True
+        return served
+
+    def _launch(self, zygote: Zygote, name: str) -> _Running:
+        step = self.pipeline.step(name)
+        key = self.state.keys[name]
+        folder = entry_dir(self.workdir, key)
+        if os.path.exists(folder):
+            shutil.rmtree(folder)
+        os.makedirs(folder)
+        spec = StepSpec(
+            step=name, cells=step.cells, prelude=step.prelude, shared_cells=self._shared(step),
+            inputs={i.name: os.path.join(entry_dir(self.workdir, self.state.keys[i.producer]), "values")
+                    for i in step.inputs if i.name != "__files__"},
+            outputs=step.outputs, output_dir=os.path.join(folder, "values"),
+            result_path=os.path.join(folder, "report.json"), workdir=self.notebook_dir,
+            execution_counts=self.counts, cell_sources=self._cell_sources(step),
+            parameters=self._parameters_for(step), metrics=step.metrics, carries_rng=step.carries_rng,
+            assigned_cells={})
+        spec_path = os.path.join(folder, "spec.pkl")
+        with open(spec_path, "wb") as handle:
+            pickle.dump(spec, handle)
+        zygote.start(spec_path)
+        self.state.states[name] = "running"
+        self.state.started[name] = time.perf_counter()
+        self.emit({"type": "step", "step": name, "state": "running", "elapsed": 0.0})
+        return _Running(step=name, key=key, started=time.perf_counter())
+
+    def _cell_sources(self, step: Step) -> dict[int, str]:
+        indices = {s.cell_index for s in step.prelude}
+        return {i: self.plan.notebook.cells[i].source for i in indices} | {
+            s.cell_index: s.code for s in step.prelude}
+
+    def _wait(self, zygote: Zygote | None, running: dict[str, _Running], by_pid: dict[int, _Running],
+              early_exits: dict[int, int]) -> None:
+        assert zygote is not None
+        try:
+            event = zygote.events.get(timeout=0.1)
+        except queue.Empty:
+            self._enforce_timeouts(running)
+            return
+        if "spec" in event:
+            run = next((r for r in running.values() if event["spec"].startswith(entry_dir(self.workdir, r.key))), None)
+            if run is None:
+                return
+            run.pid = event["pid"]
+            by_pid[run.pid] = run
+            if run.pid in early_exits:
+                self._exited(running, by_pid, run.pid, early_exits.pop(run.pid))
+        elif "pid" in event:
+            if event["pid"] in by_pid:
+                self._exited(running, by_pid, event["pid"], event["status"])
+            else:
+                early_exits[event["pid"]] = event["status"]
+        elif "zygote_exited" in event:
+            for run in list(running.values()):
+                self._fail(run.step, {"message": "the step's parent process died unexpectedly"})
+                running.pop(run.step)
+
+    def _exited(self, running: dict[str, _Running], by_pid: dict[int, _Running], pid: int, status: int) -> None:
+        run = by_pid.pop(pid)
+        running.pop(run.step, None)
+        report = os.path.join(entry_dir(self.workdir, run.key), "report.json")
+        if not os.path.exists(report):
+            self._fail(run.step, {"message": f"the step's process ended without a report (exit status {status})"})
+            return
+        self._record(run.step, report, None)
+
+    def _enforce_timeouts(self, running: dict[str, _Running]) -> None:
+        for run in list(running.values()):
+            timeout = self.pipeline.step(run.step).settings.timeout
+            if timeout and run.pid and time.perf_counter() - run.started > timeout:
+                Zygote.kill(run.pid)
+
+    def _record(self, name: str, report_path: str, forced_state: str | None) -> None:
+        with open(report_path, encoding="utf-8") as handle:
+            report = json.load(handle)
+        self.state.reports[name] = report
+        started = self.state.started.get(name)
+        elapsed = time.perf_counter() - started if started else 0.0
+        self.state.elapsed[name] = elapsed
+        if report.get("ok"):
+            state = forced_state or "succeeded"
+            self.state.states[name] = state
+            self.emit({"type": "step", "step": name, "state": state, "elapsed": round(elapsed, 3)})
+        else:
+            self._fail(name, report.get("error") or {"message": "failed"})
+
+    def _fail(self, name: str, error: dict) -> None:
+        self.state.states[name] = "failed"
+        error = dict(error)
+        error["step"] = name
+        if self.state.error is None:
+            self.state.error = error
+        elapsed = time.perf_counter() - self.state.started.get(name, time.perf_counter())
+        self.emit({"type": "step", "step": name, "state": "failed", "elapsed": round(elapsed, 3), "error": error})
+
+    def _skip_rest(self, pending: list[str]) -> None:
+        for name in pending:
+            self.state.states[name] = "skipped"
+            self.emit({"type": "step", "step": name, "state": "skipped", "elapsed": 0.0})
+        pending.clear()
+
+    def _cancel_all(self, running: dict[str, _Running], pending: list[str], zygote: Zygote | None) -> None:
+        for run in running.values():
+            if run.pid:
+                Zygote.kill(run.pid)
+            self.state.states[run.step] = "cancelled"
+            self.emit({"type": "step", "step": run.step, "state": "cancelled", "elapsed": 0.0})
+        running.clear()
+        for name in pending:
+            self.state.states[name] = "cancelled"
+            self.emit({"type": "step", "step": name, "state": "cancelled", "elapsed": 0.0})
+        pending.clear()
+        if self.state.error is None:
+            self.state.error = {"message": "the run was cancelled"}
+
+    def _preload(self) -> list[str]:
+        """Third-party modules the notebook imports: imported once in the warm parent."""
+        import ast
+
+        modules: list[str] = []
+        stdlib = getattr(sys, "stdlib_module_names", frozenset())
+        for cell in self.plan.notebook.code_cells:
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                for name in names:
+                    top = name.split(".")[0]
+                    if top in stdlib or name in modules or _is_local(top, self.notebook_dir):
+                        continue
+                    modules.append(name)
+        return modules
+
+    # --- results -------------------------------------------------------------------------
+    def _finish(self, seconds: float) -> RunResult:
+        records: dict[int, dict] = {}
+        metrics: dict[str, float] = {}
+        for name in self.pipeline.order:
+            report = self.state.reports.get(name)
+            if not report:
+                continue
+            metrics.update(report.get("metrics") or {})
+            for cell in report.get("cells", []):
+                records.setdefault(cell["cell_index"], cell)
+        ok = self.state.error is None and all(s in ("succeeded", "cached") for s in self.state.states.values())
+        out = self.options.out or default_output(self.plan.notebook.path)
+        metadata = {"ok": ok, "steps": {n: {"state": self.state.states[n], "seconds": round(self.state.elapsed.get(n, 0.0), 3)}
+                                        for n in self.pipeline.order}, "metrics": metrics}
+        node = merge_outputs(self._node, records, self.options.parameters, self.parameter_cell,
+                             self.injected_count, metadata)
+        write_atomically(node, out)
+        error = self._located_error()
+        result = RunResult(ok=ok, output=out, error=error, states=dict(self.state.states), metrics=metrics,
+                           seconds=seconds)
+        self.emit({"type": "finished", "ok": ok, "output": out, "error": error, "metrics": metrics})
+        return result
+
+    def _located_error(self) -> dict | None:
+        if self.state.error is None:
+            return None
+        error = dict(self.state.error)
+        traceback = error.get("traceback") or []
+        error["traceback"] = "\n".join(traceback) if isinstance(traceback, list) else str(traceback)
+        return error
+
+
+def _is_local(module: str, folder: str) -> bool:
+    return os.path.exists(os.path.join(folder, module + ".py")) or os.path.isdir(os.path.join(folder, module))

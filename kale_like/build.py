@@ -1,0 +1,216 @@
+"""Notebook -> analysis -> flow -> Pipeline. Pure: reads no files but the notebook's
+neighbouring modules (for star imports), starts nothing."""
+from __future__ import annotations
+
+import ast
+import os
+import re
+from dataclasses import dataclass, replace
+
+from .analysis.cells import CellAnalysis, analyze_cells
+from .analysis.findings import Finding
+from .errors import AnalysisError, Location, ParameterError
+from .flow import PSEUDO, FlowResult, compute_flow
+from .notebook import Cell, Notebook
+from .pipeline import Parameter, Pipeline, Snippet, Step, StepCell, StepInput, StepSettings
+from .splitting import Split, StepDraft, split_notebook
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a backend or a surface needs: the pipeline and how it was found."""
+
+    notebook: Notebook
+    pipeline: Pipeline
+    findings: tuple[Finding, ...]
+    strategy: str
+    skipped_cells: tuple[int, ...]
+    shared_cells: tuple[int, ...]
+
+
+def build_plan(notebook: Notebook, split: str = "auto", overrides: dict | None = None) -> Plan:
+    """Build the validated pipeline for ``notebook``; raise on errors, return warnings as findings."""
+    drafts = split_notebook(notebook, split)
+    search_dir = os.path.dirname(os.path.abspath(notebook.path)) if notebook.path else None
+    code_cells = [c for d in drafts.steps for c in d.cells] + drafts.shared_cells
+    analyses, _ = analyze_cells(code_cells, search_dir)
+    parameters = _parameters(drafts, analyses)
+    names = {p.name for p in parameters} | set(overrides or {})
+    if overrides and not any(d.kind == "parameters" for d in drafts.steps):
+        drafts.steps.insert(0, StepDraft(name="parameters", cells=[], kind="parameters"))
+    flow = compute_flow(drafts, analyses, names)
+    if drafts.strategy != "tags":
+        while flow.travel_problems:
+            drafts = _merge_for_travel(drafts, flow)
+            flow = compute_flow(drafts, analyses, names)
+    findings = [a.syntax_error for a in analyses.values() if a.syntax_error] + flow.findings
+    findings += _travel_findings(flow)
+    errors = [f for f in findings if f.severity == "error" and f.code == "cannot-travel"]
+    if errors:
+        first = errors[0]
+        raise AnalysisError(first.message, Location(cell=first.cell, line=first.line, step=first.step),
+                            hint="put the cells that use it in one step, or split with --split auto")
+    pipeline = _pipeline(notebook, drafts, analyses, flow, parameters)
+    return Plan(notebook, pipeline, tuple(findings), drafts.strategy,
+                tuple(c.index for c in drafts.skipped), tuple(c.index for c in drafts.shared_cells))
+
+
+def _pipeline(notebook: Notebook, drafts: Split, analyses: dict[int, CellAnalysis], flow: FlowResult,
+              parameters: list[Parameter]) -> Pipeline:
+    steps = []
+    for draft in drafts.steps:
+        unit = flow.units[draft.name]
+        data_upstream = {p for n, p in unit.inputs.items()}
+        upstream = tuple(sorted(data_upstream | set(draft.prev), key=lambda s: _position(drafts, s)))
+        steps.append(Step(
+            name=draft.name,
+            cells=tuple(StepCell(c.index, c.source, analyses[c.index].code, c.tags.raises_exception)
+                        for c in draft.cells),
+            inputs=tuple(StepInput(n, p) for n, p in sorted(unit.inputs.items())),
+            outputs=tuple(sorted(unit.outputs)),
+            upstream=upstream,
+            prelude=_prelude(draft, drafts, flow),
+            prelude_cells=tuple(c.index for c in drafts.shared_cells if c.index < draft.first_index),
+            settings=_settings(draft, notebook),
+            metrics=_metric_names(draft, analyses) if draft.kind == "metrics" else (),
+            carries_rng="__rng__" in unit.inputs or "__rng__" in unit.outputs,
+            kind=draft.kind,
+        ))
+    name = notebook.settings.pipeline_name or _pipeline_name(notebook.path)
+    return Pipeline(name=name, steps=tuple(steps), parameters=tuple(parameters),
+                    description=notebook.settings.description, experiment=notebook.settings.experiment,
+                    base_image=notebook.settings.base_image, notebook_path=notebook.path,
+                    volumes=notebook.settings.volumes)
+
+
+def _position(drafts: Split, name: str) -> int:
+    return next((d.first_index for d in drafts.steps if d.name == name), -1)
+
+
+def _prelude(draft: StepDraft, drafts: Split, flow: FlowResult) -> tuple[Snippet, ...]:
+    start = draft.first_index if draft.cells else 0
+    own = {c.index for c in draft.cells}
+    shared = {c.index: c for c in drafts.shared_cells}
+    snippets = []
+    candidates = sorted(set(flow.replayable) | set(shared))
+    for index in candidates:
+        if index >= start or index in own:
+            continue
+        if index in shared:
+            continue  # shared cells run whole, from Step.prelude_cells
+        for first_line, code in flow.replayable[index]:
+            snippets.append(Snippet(index, code, first_line))
+    return tuple(snippets)
+
+
+def _settings(draft: StepDraft, notebook: Notebook) -> StepSettings:
+    defaults = notebook.settings.step_defaults
+    merged: dict = {
+        "image": defaults.get("image"), "limits": dict(defaults.get("limits", {}) or {}),
+        "requests": dict(defaults.get("requests", {}) or {}), "annotations": dict(defaults.get("annotations", {}) or {}),
+        "labels": dict(defaults.get("labels", {}) or {}), "cache": defaults.get("cache"),
+        "secrets": [], "env": dict(defaults.get("env", {}) or {}), "retries": defaults.get("retries"),
+        "timeout": defaults.get("timeout"),
+    }
+    for cell in draft.cells:
+        tags = cell.tags
+        merged["image"] = tags.image or merged["image"]
+        merged["limits"].update(dict(tags.limits))
+        merged["requests"].update(dict(tags.requests))
+        merged["annotations"].update(dict(tags.annotations))
+        merged["labels"].update(dict(tags.labels))
+        merged["env"].update(dict(tags.env))
+        merged["secrets"] += [(s.name, s.key, s.env) for s in tags.secrets]
+        merged["cache"] = tags.cache if tags.cache is not None else merged["cache"]
+        merged["retries"] = tags.retries if tags.retries is not None else merged["retries"]
+        merged["timeout"] = tags.timeout if tags.timeout is not None else merged["timeout"]
+    return StepSettings(
+        image=merged["image"], limits=tuple(sorted(merged["limits"].items())),
+        requests=tuple(sorted(merged["requests"].items())),
+        annotations=tuple(sorted(merged["annotations"].items())), labels=tuple(sorted(merged["labels"].items())),
+        cache=merged["cache"], secrets=tuple(merged["secrets"]), env=tuple(sorted(merged["env"].items())),
+        retries=merged["retries"], timeout=merged["timeout"])
+
+
+def _metric_names(draft: StepDraft, analyses: dict[int, CellAnalysis]) -> tuple[str, ...]:
+    names = []
+    for cell in draft.cells:
+        tree = analyses[cell.index].tree
+        for stmt in tree.body if tree else []:
+            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Name):
+                names.append(stmt.value.id)
+            elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Tuple):
+                names += [e.id for e in stmt.value.elts if isinstance(e, ast.Name)]
+    return tuple(names)
+
+
+def _parameters(drafts: Split, analyses: dict[int, CellAnalysis]) -> list[Parameter]:
+    found: dict[str, Parameter] = {}
+    for draft in drafts.steps:
+        if draft.kind != "parameters":
+            continue
+        for cell in draft.cells:
+            tree = analyses[cell.index].tree
+            for stmt in tree.body if tree else []:
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else (
+                    [stmt.target] if isinstance(stmt, ast.AnnAssign) and stmt.value is not None else [])
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        default = _literal(stmt.value)
+                        found[target.id] = Parameter(target.id, default, _type_name(default, stmt.value),
+                                                     cell.index, stmt.lineno)
+    return list(found.values())
+
+
+_NOT_LITERAL = object()
+
+
+def _literal(node: ast.AST | None):
+    try:
+        return ast.literal_eval(node) if node is not None else None
+    except (ValueError, SyntaxError, TypeError):
+        return _NOT_LITERAL
+
+
+def _type_name(value, node) -> str:
+    if value is _NOT_LITERAL:
+        return "expression"
+    return type(value).__name__
+
+
+def _travel_findings(flow: FlowResult) -> list[Finding]:
+    return [Finding("error", "cannot-travel",
+                    f"variable '{name}' ({kind}) is made in step '{producer}' but used in step '{consumer}': "
+                    f"a {kind} cannot be passed between steps", cell or None, line or None, consumer)
+            for name, kind, producer, consumer, cell, line in flow.travel_problems]
+
+
+def _merge_for_travel(drafts: Split, flow: FlowResult) -> Split:
+    """With automatic splitting, join the steps from producer to consumer of a value that cannot travel."""
+    name, kind, producer, consumer, _, _ = flow.travel_problems[0]
+    names = [d.name for d in drafts.steps]
+    lo, hi = sorted((names.index(producer), names.index(consumer)))
+    merged = StepDraft(name=drafts.steps[lo].name, kind="code",
+                       cells=sorted([c for d in drafts.steps[lo:hi + 1] for c in d.cells], key=lambda c: c.index),
+                       prev=[p for d in drafts.steps[lo:hi + 1] for p in d.prev if p not in names[lo:hi + 1]])
+    steps = drafts.steps[:lo] + [merged] + drafts.steps[hi + 1:]
+    return replace(drafts, steps=steps)
+
+
+def _pipeline_name(path: str | None) -> str:
+    base = os.path.splitext(os.path.basename(path or "notebook"))[0]
+    return re.sub(r"[^a-z0-9-]+", "-", base.lower()).strip("-")[:60] or "notebook"
+
+
+def parameter_literals(plan: Plan) -> dict[str, object]:
+    """Default values of the parameters whose defaults are literals."""
+    return {p.name: p.default for p in plan.pipeline.parameters if p.default is not _NOT_LITERAL}
+
+
+def check_overrides(plan: Plan, overrides: dict) -> list[str]:
+    """Names that are not parameters of the notebook (papermill warns about these too)."""
+    known = {p.name for p in plan.pipeline.parameters}
+    return sorted(set(overrides) - known)
+
+
+__all__ = ["Plan", "build_plan", "check_overrides", "parameter_literals", "PSEUDO", "Cell", "ParameterError"]

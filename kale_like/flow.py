@@ -1,0 +1,309 @@
+"""Data flow: for every name a step reads, which earlier step's value it must see.
+
+Mutation counts as production (``xs.append``, ``df.drop(inplace=True)``,
+``obj.attr = …``, ``n += 1``, a notebook function that mutates a global). Names
+that may share objects (``y = x``, ``b = a['k']``, ``v = arr[:2]``) form one
+*alias class*: a class is loaded, changed and saved as a whole, so ``y is x``
+survives the trip between steps. Hidden state becomes pseudo-variables with the
+same machinery: ``__rng__`` (the global random streams) and ``__files__`` (the
+file system) order the steps that touch them.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from .analysis.cells import CellAnalysis
+from .analysis.facts import Deferred, StatementFacts
+from .analysis.findings import Finding
+from .analysis.vocabulary import BUILTIN_NAMES
+from .splitting import Split, StepDraft
+
+RNG = "__rng__"
+FILES = "__files__"
+PSEUDO = frozenset({RNG, FILES})
+_COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.With, ast.AsyncWith, ast.Match)
+try:
+    _COMPOUND = _COMPOUND + (ast.TryStar,)  # type: ignore[attr-defined]
+except AttributeError:
+    pass
+
+
+@dataclass
+class Unit:
+    """A step, or a shared (imports/functions) cell, seen by the flow."""
+
+    name: str
+    position: int
+    shared: bool = False
+    candidates: set[str] = field(default_factory=set)     # read before written here
+    defines: set[str] = field(default_factory=set)        # written, mutated or deleted here
+    kinds: dict[str, str] = field(default_factory=dict)   # final binding: replay | data | deleted
+    assigned_at: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> (cell no, line)
+    untravelable: dict[str, str] = field(default_factory=dict)
+    dynamic: bool = False
+    inputs: dict[str, str] = field(default_factory=dict)  # name -> producer
+    outputs: set[str] = field(default_factory=set)
+    loaded: set[str] = field(default_factory=set)
+
+
+@dataclass
+class FlowResult:
+    units: dict[str, Unit]
+    findings: list[Finding]
+    travel_problems: list[tuple[str, str, str, str, int, int]]  # name, kind, producer, consumer, cell, line
+    replayable: dict[int, list[tuple[int, str]]]   # cell index -> [(first line, code)]
+
+
+def compute_flow(split: Split, analyses: dict[int, CellAnalysis], parameter_names: set[str]) -> FlowResult:
+    deferred = _closed_deferred(analyses)
+    units = _units(split, analyses, deferred, parameter_names)
+    notebook_names = set().union(*(u.defines for u in units)) | PSEUDO
+    classes = _alias_classes(analyses, notebook_names)
+    findings: list[Finding] = []
+    problems: list[tuple[str, str, str, str, int, int]] = []
+    ordered = sorted(units, key=lambda u: u.position)
+    for index, unit in enumerate(ordered):
+        if unit.shared:
+            continue
+        earlier = ordered[:index]
+        _resolve(unit, earlier, classes, notebook_names, problems)
+        findings += _undefined(unit, earlier, units, analyses)
+    return FlowResult({u.name: u for u in units}, findings, problems, _replayable(split, analyses))
+
+
+# --- deferred effects ------------------------------------------------------------------
+def _closed_deferred(analyses: dict[int, CellAnalysis]) -> dict[str, Deferred]:
+    table: dict[str, Deferred] = {}
+    for analysis in analyses.values():
+        for facts in analysis.statements:
+            for name, summary in facts.deferred.items():
+                entry = table.setdefault(name, Deferred())
+                entry.absorb(summary)
+                entry.calls |= summary.calls
+                entry.param_mutations |= summary.param_mutations
+                entry.generator |= summary.generator
+    changed = True
+    while changed:
+        changed = False
+        for entry in table.values():
+            for callee in list(entry.calls):
+                if callee in table and table[callee] is not entry:
+                    changed |= entry.absorb(table[callee])
+    return table
+
+
+def _effective(facts: StatementFacts, deferred: dict[str, Deferred]) -> tuple[set[str], set[str], set[str], Deferred]:
+    reads = set(facts.reads) | facts.mutates
+    writes = set(facts.writes)
+    mutates = set(facts.mutates)
+    applied = Deferred()
+    for name in facts.uses_code & deferred.keys():
+        applied.absorb(deferred[name])
+    for callee, args, kwargs in facts.calls:
+        summary = deferred.get(callee)
+        if summary is None:
+            continue
+        for index in summary.param_mutations:
+            root = args[index] if isinstance(index, int) and index < len(args) else kwargs.get(str(index))
+            if root:
+                mutates.add(root)
+                reads.add(root)
+    reads |= applied.reads | applied.mutates
+    writes |= applied.writes
+    mutates |= applied.mutates
+    return reads, writes, mutates, applied
+
+
+# --- per unit facts ----------------------------------------------------------------------
+def _units(split: Split, analyses: dict[int, CellAnalysis], deferred: dict[str, Deferred],
+           parameter_names: set[str]) -> list[Unit]:
+    units = []
+    for draft in split.steps:
+        units.append(_unit(draft.name, draft.cells[0].index if draft.cells else -1,
+                           [analyses[c.index] for c in draft.cells], deferred, draft))
+    for unit, draft in zip(units, split.steps):
+        if draft.kind == "parameters":
+            for name in parameter_names:
+                unit.defines.add(name)
+                unit.kinds[name] = "data"
+    for cell in split.shared_cells:
+        units.append(_unit(f"<shared cell {cell.number}>", cell.index, [analyses[cell.index]], deferred,
+                           None, shared=True))
+    seeded = min((u.position for u in units if u.candidates & {"__seed__"}), default=None)
+    for unit in units:
+        unit.candidates.discard("__seed__")
+        if seeded is not None and unit.position > seeded and not unit.shared:
+            unit.candidates.add(RNG)
+            unit.defines.add(RNG)
+            unit.kinds[RNG] = "data"
+    return units
+
+
+def _unit(name: str, position: int, cells: list[CellAnalysis], deferred: dict[str, Deferred],
+          draft: StepDraft | None, shared: bool = False) -> Unit:
+    unit = Unit(name=name, position=position, shared=shared)
+    known: set[str] = set()
+    for analysis in cells:
+        body = analysis.tree.body if analysis.tree is not None else []
+        for stmt, facts in zip(body, analysis.statements):
+            reads, writes, mutates, applied = _effective(facts, deferred)
+            unit.candidates |= reads - known
+            unit.defines |= writes | mutates | facts.deletes
+            kind = "replay" if (shared or facts.kind in ("import", "def", "class")) else "data"
+            for name_ in writes:
+                unit.kinds[name_] = kind
+                unit.assigned_at[name_] = (analysis.cell.number, facts.line)
+                unit.untravelable.pop(name_, None)
+            for name_ in mutates - writes:
+                if unit.kinds.get(name_) == "replay" and not shared:
+                    unit.kinds[name_] = "data"
+            for name_ in facts.deletes:
+                unit.kinds[name_] = "deleted"
+            for name_, what in facts.untravelable.items():
+                unit.untravelable[name_] = what
+            for name_ in writes:
+                summary = deferred.get(name_)
+                if summary is not None and summary.generator and facts.kind == "other":
+                    unit.untravelable.setdefault(name_, "generator")
+            if not isinstance(stmt, _COMPOUND):
+                known |= facts.writes | facts.deletes
+            if facts.file_io or applied.file_io:
+                unit.candidates.add(FILES)
+                unit.defines.add(FILES)
+                unit.kinds[FILES] = "data"
+            if facts.rng or applied.rng:
+                unit.candidates.add(RNG)
+                unit.defines.add(RNG)
+                unit.kinds[RNG] = "data"
+            if facts.rng_seed:
+                unit.candidates.add("__seed__")
+            unit.dynamic |= facts.dynamic or applied.dynamic
+    return unit
+
+
+# --- alias classes -----------------------------------------------------------------------
+def _alias_classes(analyses: dict[int, CellAnalysis], names: set[str]) -> dict[str, frozenset[str]]:
+    parent = {n: n for n in names}
+
+    def find(n: str) -> str:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for analysis in analyses.values():
+        for facts in analysis.statements:
+            for a, b in facts.aliases:
+                if a in parent and b in parent:
+                    parent[find(a)] = find(b)
+    groups: dict[str, set[str]] = {}
+    for n in names:
+        groups.setdefault(find(n), set()).add(n)
+    return {n: frozenset(groups[find(n)]) for n in names}
+
+
+# --- producers ---------------------------------------------------------------------------
+def _resolve(unit: Unit, earlier: list[Unit], classes: dict[str, frozenset[str]],
+             notebook_names: set[str], problems: list) -> None:
+    wanted: set[frozenset[str]] = set()
+    if unit.dynamic:
+        wanted |= {classes[n] for u in earlier for n in u.defines}
+        unit.defines |= {n for u in earlier for n in u.defines if not u.shared}
+    for name in unit.candidates & notebook_names:
+        wanted.add(classes[name])
+    for name in unit.defines & notebook_names:
+        if len(classes[name]) > 1:
+            wanted.add(classes[name])
+    for members in wanted:
+        producer = _latest_definer(members, earlier)
+        if producer is None or producer.shared:
+            continue
+        for member in sorted(members):
+            if not _available(producer, member):
+                continue
+            unit.inputs[member] = producer.name
+            unit.loaded.add(member)
+            producer.outputs.add(member)
+            if member in producer.untravelable:
+                cell, line = producer.assigned_at.get(member, (0, 0))
+                problems.append((member, producer.untravelable[member], producer.name, unit.name, cell, line))
+    for member in unit.loaded:
+        unit.kinds.setdefault(member, "data")
+
+
+def _latest_definer(members: frozenset[str], earlier: list[Unit]) -> Unit | None:
+    for unit in reversed(earlier):
+        if unit.defines & members:
+            return unit
+    return None
+
+
+def _available(producer: Unit, name: str) -> bool:
+    kind = producer.kinds.get(name)
+    if name in producer.loaded:
+        return kind != "deleted"
+    return name in producer.defines and kind == "data"
+
+
+# --- findings ----------------------------------------------------------------------------
+def _undefined(unit: Unit, earlier: list[Unit], units: list[Unit],
+               analyses: dict[int, CellAnalysis]) -> list[Finding]:
+    if unit.dynamic or any(u.dynamic for u in earlier):
+        return []
+    if any(a.star_modules for a in analyses.values()):
+        return []
+    defined_before = set().union(*(u.defines for u in earlier)) if earlier else set()
+    defined_anywhere = set().union(*(u.defines for u in units))
+    findings = []
+    for name in sorted(unit.candidates - defined_before - BUILTIN_NAMES - PSEUDO):
+        if name.startswith("__") or name in unit.inputs:
+            continue
+        cell, line = _first_read(name, unit, analyses)
+        if name in defined_anywhere:
+            message = f"'{name}' is used before any cell defines it (it would raise NameError)"
+        else:
+            message = f"undefined name '{name}'"
+        findings.append(Finding("warning", "undefined-name", message, cell, line, unit.name))
+    return findings
+
+
+def _first_read(name: str, unit: Unit, analyses: dict[int, CellAnalysis]) -> tuple[int | None, int | None]:
+    for analysis in sorted(analyses.values(), key=lambda a: a.cell.index):
+        if analysis.cell.index < unit.position:
+            continue
+        for facts in analysis.statements:
+            if name in facts.reads or name in facts.mutates:
+                return analysis.cell.number, facts.line
+    return None, None
+
+
+# --- replayable statements ---------------------------------------------------------------
+def _replayable(split: Split, analyses: dict[int, CellAnalysis]) -> dict[int, list[tuple[int, str]]]:
+    """Definitions and configuration later steps re-execute instead of receiving as data."""
+    in_steps = {c.index for d in split.steps for c in d.cells}
+    replay_names: set[str] = set(BUILTIN_NAMES)
+    result: dict[int, list[tuple[int, str]]] = {}
+    for index in sorted(in_steps):
+        analysis = analyses[index]
+        if analysis.tree is None:
+            continue
+        lines = analysis.code.splitlines()
+        for stmt, facts in zip(analysis.tree.body, analysis.statements):
+            if not _is_replayable(facts, replay_names):
+                continue
+            replay_names |= facts.writes
+            start = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", []))])
+            code = "\n".join(lines[start - 1:stmt.end_lineno])
+            result.setdefault(index, []).append((start, code))
+    return result
+
+
+def _is_replayable(facts: StatementFacts, replay_names: set[str]) -> bool:
+    if facts.kind == "import":
+        return True
+    if facts.kind in ("def", "class"):
+        return facts.definition_reads <= replay_names
+    if facts.kind == "config":
+        return (facts.reads - facts.mutates) <= replay_names | facts.writes
+    return False

@@ -1,0 +1,89 @@
+"""Reading ``.ipynb`` files: the only module that touches nbformat on the way in."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..errors import Location, NotebookError
+from .model import Cell, Notebook, NotebookSettings
+from .tags import parse_tags
+
+
+def load_notebook(path: str | os.PathLike) -> Notebook:
+    """Read a notebook file (v4, or older versions upgraded) into a :class:`Notebook`."""
+    import nbformat
+
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise NotebookError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise NotebookError(f"{path}: is a directory, not a notebook")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            node = nbformat.read(handle, as_version=4)
+    except UnicodeDecodeError as exc:
+        raise NotebookError(f"{path}: not a text file ({exc.reason})") from None
+    except Exception as exc:  # nbformat raises a mix of json, validation and key errors
+        raise NotebookError(f"{path}: not a valid notebook: {_first_line(exc)}") from None
+    return notebook_from_node(node, path)
+
+
+def notebook_from_node(node: Any, path: str | None = None) -> Notebook:
+    """Build a :class:`Notebook` from an in-memory ``nbformat.NotebookNode``."""
+    where = path or "notebook"
+    language = _kernel_language(node)
+    if language != "python":
+        raise NotebookError(f"{where}: the kernel language is '{language}'; kale_like runs Python notebooks only")
+    cells = []
+    for index, raw in enumerate(node.get("cells", [])):
+        cell_type = raw.get("cell_type", "code")
+        tags = raw.get("metadata", {}).get("tags", []) or []
+        if not isinstance(tags, (list, tuple)):
+            raise NotebookError(f"{where}: cell {index + 1}: metadata.tags must be a list")
+        source = raw.get("source", "")
+        if isinstance(source, list):
+            source = "".join(source)
+        parsed = parse_tags(tags, index + 1) if cell_type == "code" else parse_tags([], index + 1)
+        cells.append(Cell(index=index, cell_type=cell_type, source=source, tags=parsed,
+                          cell_id=raw.get("id")))
+    if not any(c.cell_type == "code" and c.source.strip() for c in cells):
+        raise NotebookError(f"{where}: the notebook has no code to run")
+    return Notebook(path=path, cells=tuple(cells), settings=_settings(node.get("metadata", {})),
+                    kernel_language=language)
+
+
+def _kernel_language(node: Any) -> str:
+    meta = node.get("metadata", {}) or {}
+    info = meta.get("language_info", {}) or {}
+    spec = meta.get("kernelspec", {}) or {}
+    language = info.get("name") or spec.get("language") or "python"
+    return str(language).lower()
+
+
+def _settings(meta: dict[str, Any]) -> NotebookSettings:
+    ours = dict(meta.get("kubeflow_notebook", {}) or {})
+    ours.update(meta.get("kale_like", {}) or {})
+    volumes = ours.get("volumes", []) or []
+    if not isinstance(volumes, list):
+        raise NotebookError("notebook metadata: kale_like.volumes must be a list")
+    defaults = ours.get("step_defaults", {}) or {}
+    if not isinstance(defaults, dict):
+        raise NotebookError("notebook metadata: kale_like.step_defaults must be a mapping")
+    return NotebookSettings(
+        pipeline_name=ours.get("pipeline_name"),
+        description=ours.get("pipeline_description", ours.get("description", "")) or "",
+        experiment=ours.get("experiment_name", (ours.get("experiment") or {}).get("name")
+                            if isinstance(ours.get("experiment"), dict) else ours.get("experiment")),
+        base_image=ours.get("docker_image", ours.get("base_image")) or None,
+        kfp_host=ours.get("kfp_host") or None,
+        step_defaults=defaults,
+        volumes=tuple(volumes),
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+__all__ = ["load_notebook", "notebook_from_node", "Location"]

@@ -1,0 +1,49 @@
+"""Per-step progress for ``kale-like run``: a live table on a terminal, plain lines otherwise."""
+from __future__ import annotations
+
+import sys
+import time
+from typing import IO
+
+SYMBOLS = {"waiting": "·", "running": "▶", "cached": "≡", "succeeded": "✓", "failed": "✗",
+           "skipped": "-", "cancelled": "⊘"}
+LABELS = {"succeeded": "done"}
+
+
+class Progress:
+    def __init__(self, stream: IO[str] | None = None, live: bool | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty() if live is None else live
+        self.order: list[str] = []
+        self.states: dict[str, tuple[str, float]] = {}
+        self.began = time.perf_counter()
+        self._drawn = 0
+
+    def __call__(self, event: dict) -> None:
+        kind = event.get("type")
+        if kind == "plan":
+            self.order = list(event["steps"])
+            self.states = {name: ("waiting", 0.0) for name in self.order}
+        elif kind == "step":
+            self.states[event["step"]] = (event["state"], float(event.get("elapsed", 0.0)))
+            if self.live:
+                self._redraw()
+            elif event["state"] != "waiting":
+                self._line(event["step"], event["state"], float(event.get("elapsed", 0.0)))
+
+    def _line(self, name: str, state: str, elapsed: float) -> None:
+        stamp = time.perf_counter() - self.began
+        extra = f" ({elapsed:.1f}s)" if state in ("succeeded", "failed") else ""
+        self.stream.write(f"[{stamp:6.1f}s] {name}: {LABELS.get(state, state)}{extra}\n")
+        self.stream.flush()
+
+    def _redraw(self) -> None:
+        if self._drawn:
+            self.stream.write(f"\x1b[{self._drawn}F")
+        width = max((len(n) for n in self.order), default=4)
+        for name in self.order:
+            state, elapsed = self.states.get(name, ("waiting", 0.0))
+            shown = f"{elapsed:.1f}s" if state in ("succeeded", "failed") else ""
+            self.stream.write(f"\x1b[2K {SYMBOLS.get(state, '?')} {name:<{width}}  {LABELS.get(state, state):<9} {shown}\n")
+        self._drawn = len(self.order)
+        self.stream.flush()

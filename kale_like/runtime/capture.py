@@ -1,0 +1,159 @@
+"""An IPython shell (no kernel, no ZMQ) whose outputs are captured per cell as nbformat
+outputs, the way ipykernel would send them to Jupyter.
+
+Running cells through IPython's own ``run_cell`` keeps what a cell *means*
+identical to Jupyter: magics, ``!shell``, the trailing-expression display with its
+semicolon rule, ``display()``, and matplotlib's inline backend flushing figures at
+the end of the cell that drew them.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import os
+import sys
+from typing import Any
+
+from IPython.core.compilerop import CachingCompiler
+from IPython.core.displayhook import DisplayHook
+from IPython.core.displaypub import DisplayPublisher
+from IPython.core.interactiveshell import InteractiveShell
+from traitlets import Type
+
+Output = dict[str, Any]
+
+
+class OutputSink:
+    """Where the current cell's outputs go."""
+
+    def __init__(self) -> None:
+        self.outputs: list[Output] = []
+
+    def stream(self, name: str, text: str) -> None:
+        if not text:
+            return
+        last = self.outputs[-1] if self.outputs else None
+        if last and last["output_type"] == "stream" and last["name"] == name:
+            last["text"] += text
+        else:
+            self.outputs.append({"output_type": "stream", "name": name, "text": text})
+
+    def add(self, output: Output) -> None:
+        self.outputs.append(output)
+
+    def take(self) -> list[Output]:
+        outputs, self.outputs = self.outputs, []
+        return outputs
+
+
+SINK = OutputSink()
+
+
+class StreamCapture(io.TextIOBase):
+    """``sys.stdout``/``sys.stderr`` replacement feeding the sink."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        SINK.stream(self.name, text)
+        return len(text)
+
+    def flush(self) -> None:
+        return None
+
+    def isatty(self) -> bool:
+        return False
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    clean = {}
+    for mime, value in data.items():
+        if isinstance(value, bytes):
+            value = base64.b64encode(value).decode("ascii")
+        clean[mime] = value
+    return clean
+
+
+class CapturingPublisher(DisplayPublisher):
+    def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs) -> None:  # type: ignore[override]
+        output: Output = {"output_type": "display_data", "data": _jsonable(data), "metadata": metadata or {}}
+        if transient:
+            output["transient"] = transient
+        SINK.add(output)
+
+    def clear_output(self, wait: bool = False) -> None:
+        SINK.outputs = []
+
+
+class CapturingDisplayHook(DisplayHook):
+    def start_displayhook(self) -> None:
+        self._format = None
+
+    def write_output_prompt(self) -> None:
+        return None
+
+    def write_format_data(self, format_dict, md_dict=None) -> None:
+        SINK.add({"output_type": "execute_result", "data": _jsonable(format_dict),
+                  "metadata": md_dict or {}, "execution_count": self.shell.execution_count})
+
+    def finish_displayhook(self) -> None:
+        sys.stdout.flush()
+
+
+class CellNamingCompiler(CachingCompiler):
+    """Names compiled cells ``<cell N>`` so tracebacks point at notebook cells."""
+
+    current_cell: int | None = None
+
+    def get_code_name(self, raw_code, transformed_code, number):  # type: ignore[override]
+        if self.current_cell is not None:
+            return f"<cell {self.current_cell}>"
+        return super().get_code_name(raw_code, transformed_code, number)
+
+
+class StepShell(InteractiveShell):
+    display_pub_class = Type(CapturingPublisher)
+    displayhook_class = Type(CapturingDisplayHook)
+    compiler_class = Type(CellNamingCompiler)
+
+    last_error: Output | None = None
+    last_exc: BaseException | None = None
+
+    def _showtraceback(self, etype, evalue, stb) -> None:  # type: ignore[override]
+        output = {"output_type": "error", "ename": getattr(etype, "__name__", str(etype)),
+                  "evalue": str(evalue), "traceback": list(stb)}
+        SINK.add(output)
+        self.last_error = output
+
+    def showsyntaxerror(self, filename=None, running_compiled_code=False) -> None:  # type: ignore[override]
+        super().showsyntaxerror(filename, running_compiled_code)
+
+    def system(self, cmd: str) -> None:  # type: ignore[override]
+        # Pipe the command's output through sys.stdout, as ipykernel does.
+        self.system_piped(cmd)
+
+    def enable_gui(self, gui=None) -> None:  # type: ignore[override]
+        return None
+
+
+def make_shell() -> StepShell:
+    """The process-wide shell; created once (in the warm parent when there is one)."""
+    if StepShell.initialized():
+        return StepShell.instance()
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.enabled = False  # no sqlite history file per step
+    config.InteractiveShell.colors = "Linux"
+    return StepShell.instance(config=config)

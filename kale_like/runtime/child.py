@@ -1,0 +1,216 @@
+"""The inside of a step process: replay definitions, load inputs, run the cells
+capturing their outputs, save outputs, report.
+
+Runs in a process forked from a warm parent, so heavy imports are already paid.
+Imports here are light; marshal and the shell come from the warm parent too.
+"""
+from __future__ import annotations
+
+import json
+import linecache
+import os
+import pickle
+import random
+import sys
+import time
+import traceback
+from dataclasses import asdict
+
+from ..errors import KaleLikeError
+from .capture import SINK, StepShell, StreamCapture, make_shell
+from .fdcapture import FdCapture
+from .spec import CellRecord, StepReport, StepSpec
+
+RNG_KEY = "__rng__"
+
+
+def run_spec_file(spec_path: str) -> None:
+    """Process entry point: everything goes to the report; nothing escapes as a traceback."""
+    with open(spec_path, "rb") as handle:
+        spec: StepSpec = pickle.load(handle)
+    started = time.perf_counter()
+    try:
+        report = execute(spec)
+    except BaseException as exc:  # noqa: BLE001 - the report must always be written
+        report = StepReport(spec.step, ok=False, error={
+            "message": f"internal error while running step: {type(exc).__name__}: {exc}",
+            "traceback": traceback.format_exc()})
+    report.seconds = time.perf_counter() - started
+    write_report(spec.result_path, report)
+    sys.stdout.flush()
+    os._exit(0)
+
+
+def write_report(path: str, report: StepReport) -> None:
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(asdict(report), handle)
+    os.replace(tmp, path)
+
+
+def execute(spec: StepSpec) -> StepReport:
+    os.chdir(spec.workdir)
+    if sys.path[:1] != [""]:
+        sys.path.insert(0, "")
+    _reseed()
+    shell = make_shell()
+    _fresh_namespace(shell)
+    for index, code in spec.cell_sources.items():
+        _register_source(index, code)
+    fds = FdCapture()
+    sys.stdout, sys.stderr = StreamCapture("stdout"), StreamCapture("stderr")
+    report = StepReport(spec.step, ok=True)
+    try:
+        for cell in spec.shared_cells:
+            if not _run_cell(shell, spec, cell, report, fds):
+                return report
+        SINK.take()
+        if not _replay(shell, spec, report):
+            return report
+        fds.drain(SINK)
+        SINK.take()
+        if not _load_inputs(shell, spec, report):
+            return report
+        if not spec.cells and spec.parameters:
+            shell.user_ns.update(spec.parameters)
+        for position, cell in enumerate(spec.cells):
+            if not _run_cell(shell, spec, cell, report, fds):
+                return report
+            if spec.parameters and position == len(spec.cells) - 1:
+                shell.user_ns.update(spec.parameters)  # papermill's injected-parameters cell
+        report.metrics = _metrics(shell, spec)
+        _save_outputs(shell, spec, report)
+        return report
+    finally:
+        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+        fds.close()
+
+
+def _reseed() -> None:
+    # Forked children share the parent's random state; a fresh kernel would not.
+    random.seed()
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed()
+
+
+def _fresh_namespace(shell: StepShell) -> None:
+    shell.reset(new_session=False, aggressive=False)
+    shell.execution_count = 1
+
+
+def _register_source(cell_index: int, code: str) -> None:
+    filename = f"<cell {cell_index + 1}>"
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+
+
+def _run_cell(shell: StepShell, spec: StepSpec, cell, report: StepReport, fds: FdCapture) -> bool:
+    SINK.take()
+    shell.compile.current_cell = cell.cell_index + 1
+    count = spec.execution_counts.get(cell.cell_index)
+    shell.execution_count = count or shell.execution_count
+    shell.last_error = None
+    result = shell.run_cell(cell.source, store_history=True)
+    shell.compile.current_cell = None
+    sys.stdout.flush()
+    fds.drain(SINK)
+    report.cells.append(CellRecord(cell.cell_index, SINK.take(), count))
+    failure = result.error_before_exec or result.error_in_exec
+    if failure is None or cell.raises_exception:
+        return True
+    report.ok = False
+    report.error = _error_details(failure, cell.cell_index, shell.last_error)
+    return False
+
+
+def _error_details(exc: BaseException, cell_index: int, shown: dict | None) -> dict:
+    cell, line = cell_index + 1, None
+    if isinstance(exc, SyntaxError) and exc.filename and exc.filename.startswith("<cell "):
+        line = exc.lineno
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.startswith("<cell ") and name.endswith(">"):
+            cell, line = int(name[6:-1]), tb.tb_lineno
+        tb = tb.tb_next
+    return {"cell": cell, "line": line, "ename": type(exc).__name__, "evalue": str(exc),
+            "traceback": (shown or {}).get("traceback", []),
+            "message": f"{type(exc).__name__}: {exc}"}
+
+
+def _replay(shell: StepShell, spec: StepSpec, report: StepReport) -> bool:
+    """Re-execute earlier definitions (imports, defs, classes, configuration)."""
+    for snippet in spec.prelude:
+        filename = f"<cell {snippet.cell_index + 1}>"
+        code = "\n" * (snippet.first_line - 1) + snippet.code
+        try:
+            exec(compile(code, filename, "exec"), shell.user_ns)  # noqa: S102 - the user's own code
+        except BaseException as exc:  # noqa: BLE001
+            report.ok = False
+            report.error = _error_details(exc, snippet.cell_index, None)
+            report.error["message"] = (f"re-running the definition from cell {snippet.cell_index + 1} "
+                                       f"failed: {type(exc).__name__}: {exc}")
+            report.error["traceback"] = traceback.format_exception(exc)
+            return False
+    return True
+
+
+def _load_inputs(shell: StepShell, spec: StepSpec, report: StepReport) -> bool:
+    from ..marshal import load_group
+
+    by_group: dict[str, list[str]] = {}
+    for name, group in spec.inputs.items():
+        by_group.setdefault(group, []).append(name)
+    for group, names in by_group.items():
+        try:
+            values = load_group(group)
+        except KaleLikeError as exc:
+            report.ok = False
+            report.error = {"message": exc.render(), "cell": None, "line": None}
+            return False
+        for name in names:
+            if name == RNG_KEY and name in values:
+                _restore_rng(values[name])
+            elif name in values:
+                shell.user_ns[name] = values[name]
+    return True
+
+
+def _restore_rng(state: dict) -> None:
+    random.setstate(state["random"])
+    if state.get("numpy") is not None:
+        import numpy
+
+        numpy.random.set_state(state["numpy"])
+
+
+def _capture_rng() -> dict:
+    numpy = sys.modules.get("numpy")
+    return {"random": random.getstate(), "numpy": numpy.random.get_state() if numpy is not None else None}
+
+
+def _metrics(shell: StepShell, spec: StepSpec) -> dict[str, float]:
+    metrics = {}
+    for name in spec.metrics:
+        value = shell.user_ns.get(name)
+        try:
+            metrics[name] = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+    return metrics
+
+
+def _save_outputs(shell: StepShell, spec: StepSpec, report: StepReport) -> None:
+    from ..marshal import MarshalContext, save_group
+
+    values = {n: shell.user_ns[n] for n in spec.outputs if n in shell.user_ns}
+    if RNG_KEY in spec.outputs:
+        values[RNG_KEY] = _capture_rng()
+    values.pop("__files__", None)
+    try:
+        save_group(spec.output_dir, values, MarshalContext(step=spec.step, cells=spec.assigned_cells))
+    except KaleLikeError as exc:
+        report.ok = False
+        location = exc.location
+        report.error = {"message": exc.message, "cell": location.cell if location else None,
+                        "line": location.line if location else None, "hint": exc.hint}

@@ -1,0 +1,47 @@
+"""What the parent tells a step process, and what the process reports back.
+
+Both travel as files in the step's run directory, so a crashed process leaves
+evidence and a finished one can be served from cache later.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..pipeline import Snippet, StepCell
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    step: str
+    cells: tuple[StepCell, ...]
+    prelude: tuple[Snippet, ...]
+    shared_cells: tuple[StepCell, ...]     # imports/functions cells, run whole before inputs load
+    inputs: dict[str, str]                 # variable -> directory of the group holding it
+    outputs: tuple[str, ...]
+    output_dir: str                        # group directory to write outputs into
+    result_path: str
+    workdir: str                           # the notebook's folder: the step's working directory
+    execution_counts: dict[int, int]       # cell index -> execution count to show
+    cell_sources: dict[int, str]           # cell index -> full transformed code (for tracebacks)
+    parameters: dict[str, Any] = field(default_factory=dict)  # injected after the parameters cell
+    metrics: tuple[str, ...] = ()
+    carries_rng: bool = False
+    assigned_cells: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class CellRecord:
+    cell_index: int
+    outputs: list[dict]
+    execution_count: int | None
+
+
+@dataclass
+class StepReport:
+    step: str
+    ok: bool
+    cells: list[CellRecord] = field(default_factory=list)
+    error: dict | None = None   # {"cell", "line", "ename", "evalue", "traceback", "message"}
+    metrics: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0

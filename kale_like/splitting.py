@@ -1,0 +1,138 @@
+"""Deciding which cells form which step (``--split tags|cells|headings|auto``)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .errors import Location, TagError
+from .notebook import Cell, Notebook
+
+SPLITS = ("auto", "tags", "cells", "headings")
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+@dataclass
+class StepDraft:
+    """A step before analysis: its cells and what the tags said about it."""
+
+    name: str
+    cells: list[Cell] = field(default_factory=list)
+    prev: list[str] = field(default_factory=list)
+    kind: str = "code"  # code | parameters | metrics
+    explicit: bool = False  # named by the user's tags
+
+    @property
+    def first_index(self) -> int:
+        return self.cells[0].index if self.cells else -1
+
+
+@dataclass
+class Split:
+    steps: list[StepDraft]
+    shared_cells: list[Cell]   # imports/functions-tagged cells, run at the start of every later step
+    skipped: list[Cell]
+    strategy: str
+
+
+def split_notebook(notebook: Notebook, strategy: str = "auto") -> Split:
+    if strategy not in SPLITS:
+        raise TagError(f"unknown split '{strategy}'", hint=f"use one of {', '.join(SPLITS)}")
+    if strategy == "auto":
+        if notebook.has_step_tags:
+            strategy = "tags"
+        elif any(c.cell_type == "markdown" and _HEADING.search(c.source) for c in notebook.cells):
+            strategy = "headings"
+        else:
+            strategy = "cells"
+    split = Split(steps=[], shared_cells=[], skipped=[], strategy=strategy)
+    current: StepDraft | None = None
+    heading: str | None = None
+    names: set[str] = set()
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and strategy == "headings":
+            found = _HEADING.findall(cell.source)
+            if found:
+                heading = found[0][1]
+                current = None
+            continue
+        if cell.cell_type != "code":
+            continue
+        role = cell.tags.role
+        if role == "skip" or not cell.source.strip():
+            split.skipped.append(cell)
+            continue
+        if role in ("imports", "functions"):
+            split.shared_cells.append(cell)
+            continue
+        if role in ("parameters", "metrics"):
+            draft = _special(split, role, cell)
+            if draft is not None:
+                names.add(draft.name)
+            current = None if strategy != "tags" else current
+            continue
+        current = _place(split, strategy, cell, current, heading, names)
+        heading = None
+    _check_prev(split)
+    return split
+
+
+def _special(split: Split, role: str, cell: Cell) -> StepDraft | None:
+    name = "parameters" if role == "parameters" else "pipeline_metrics"
+    for draft in split.steps:
+        if draft.name == name:
+            draft.cells.append(cell)
+            return None
+    draft = StepDraft(name=name, cells=[cell], kind=role)
+    split.steps.append(draft)
+    return draft
+
+
+def _place(split: Split, strategy: str, cell: Cell, current: StepDraft | None,
+           heading: str | None, names: set[str]) -> StepDraft:
+    tags = cell.tags
+    if strategy == "tags" and tags.step:
+        existing = next((d for d in split.steps if d.name == tags.step), None)
+        if existing is not None:
+            existing.cells.append(cell)
+            existing.prev += [p for p in tags.prev if p not in existing.prev]
+            return existing
+        draft = StepDraft(name=tags.step, cells=[cell], prev=list(tags.prev), explicit=True)
+    elif strategy == "tags" and current is not None and current.kind == "code":
+        current.cells.append(cell)
+        current.prev += [p for p in tags.prev if p not in current.prev]
+        return current
+    elif strategy == "headings" and current is not None and heading is None:
+        current.cells.append(cell)
+        current.prev += [p for p in tags.prev if p not in current.prev]
+        return current
+    else:
+        base = _slug(heading) if (strategy == "headings" and heading) else f"cell_{cell.number}"
+        draft = StepDraft(name=_unique(base, names), cells=[cell], prev=list(tags.prev))
+    names.add(draft.name)
+    split.steps.append(draft)
+    return draft
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower()[:40]
+    if not slug or not slug[0].isalpha():
+        slug = "step_" + slug
+    return slug
+
+
+def _unique(base: str, names: set[str]) -> str:
+    name, n = base, 2
+    while name in names:
+        name, n = f"{base}_{n}", n + 1
+    return name
+
+
+def _check_prev(split: Split) -> None:
+    known = {d.name for d in split.steps}
+    for draft in split.steps:
+        for prev in draft.prev:
+            if prev not in known:
+                cell = next(c for c in draft.cells if prev in c.tags.prev) if draft.cells else None
+                raise TagError(f"prev:{prev} names a step that does not exist",
+                               Location(cell=cell.number if cell else None, step=draft.name),
+                               hint=f"steps are: {', '.join(sorted(known))}")
