@@ -95,7 +95,8 @@ def _reseed() -> None:
 
 
 def _fresh_namespace(shell: StepShell) -> None:
-    shell.reset(new_session=False, aggressive=False)
+    # The warm parent never runs user code, so a forked child's namespace is already
+    # fresh; ``shell.reset()`` would only cost a full garbage collection.
     shell.execution_count = 1
 
 
@@ -124,18 +125,24 @@ def _run_cell(shell: StepShell, spec: StepSpec, cell, report: StepReport, fds: F
 
 
 def _error_details(exc: BaseException, cell_index: int, shown: dict | None) -> dict:
-    cell, line = cell_index + 1, None
-    if isinstance(exc, SyntaxError) and exc.filename and exc.filename.startswith("<cell "):
-        line = exc.lineno
+    """Where the error is: the line of the running cell, and the innermost notebook line."""
+    running = cell_index + 1
+    line = exc.lineno if isinstance(exc, SyntaxError) and str(exc.filename).startswith("<cell ") else None
+    origin: tuple[int, int] | None = None
     tb = exc.__traceback__
     while tb is not None:
         name = tb.tb_frame.f_code.co_filename
         if name.startswith("<cell ") and name.endswith(">"):
-            cell, line = int(name[6:-1]), tb.tb_lineno
+            where = (int(name[6:-1]), tb.tb_lineno)
+            if where[0] == running and origin is None:
+                line = where[1]
+            origin = where
         tb = tb.tb_next
-    return {"cell": cell, "line": line, "ename": type(exc).__name__, "evalue": str(exc),
-            "traceback": (shown or {}).get("traceback", []),
-            "message": f"{type(exc).__name__}: {exc}"}
+    message = f"{type(exc).__name__}: {exc}"
+    if origin and origin[0] != running:
+        message += f" (raised in cell {origin[0]}, line {origin[1]})"
+    return {"cell": running, "line": line, "ename": type(exc).__name__, "evalue": str(exc),
+            "traceback": (shown or {}).get("traceback", []), "message": message}
 
 
 def _replay(shell: StepShell, spec: StepSpec, report: StepReport) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import selectors
 import signal
 import sys
 import warnings
@@ -30,39 +31,71 @@ def main(argv: list[str]) -> None:
             except BaseException:  # noqa: BLE001 - a step will import it and report properly
                 continue
 
-    def reap(signum, frame) -> None:
-        while True:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                return
-            protocol.write(json.dumps({"pid": pid, "status": os.waitstatus_to_exitcode(status)}) + "\n")
+    import gc
 
-    signal.signal(signal.SIGCHLD, reap)
-    for line in sys.stdin:
-        request = json.loads(line)
-        # Keep the reaper from writing while we write (buffered files are not reentrant).
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
-        pid = os.fork()
-        if pid == 0:
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
-            protocol.close()
-            from .child import run_spec_file
+    gc.collect()
+    gc.freeze()  # keep imported objects out of the children's collections (and their pages shared)
+    _serve(protocol)
 
-            run_spec_file(request["spec"])
-            os._exit(0)
-        protocol.write(json.dumps({"spec": request["spec"], "pid": pid}) + "\n")
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+
+def _serve(protocol) -> None:
+    # SIGCHLD only wakes the loop (through a self-pipe); reaping and writing happen
+    # here, in one place, so no write can be interrupted by another.
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+    selector = selectors.DefaultSelector()
+    selector.register(0, selectors.EVENT_READ)
+    selector.register(wake_r, selectors.EVENT_READ)
+    pending = b""
+    children = 0
+    stdin_open = True
+    while stdin_open or children:
+        for key, _ in selector.select():
+            if key.fd == wake_r:
+                os.read(wake_r, 4096)
+                children -= _reap(protocol)
+                continue
+            chunk = os.read(0, 65536)
+            if not chunk:
+                stdin_open = False
+                selector.unregister(0)
+                continue
+            pending += chunk
+            while b"\n" in pending:
+                line, pending = pending.split(b"\n", 1)
+                _fork(json.loads(line), protocol, (wake_r, wake_w))
+                children += 1
+        children -= _reap(protocol)
+
+
+def _reap(protocol) -> int:
+    reaped = 0
     while True:
         try:
-            pid, status = os.wait()
+            pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            break
+            return reaped
+        if pid == 0:
+            return reaped
+        reaped += 1
         protocol.write(json.dumps({"pid": pid, "status": os.waitstatus_to_exitcode(status)}) + "\n")
+
+
+def _fork(request: dict, protocol, wake_fds: tuple[int, int]) -> None:
+    pid = os.fork()
+    if pid == 0:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for fd in wake_fds:
+            os.close(fd)
+        protocol.close()
+        from .child import run_spec_file
+
+        run_spec_file(request["spec"])
+        os._exit(0)
+    protocol.write(json.dumps({"spec": request["spec"], "pid": pid}) + "\n")
 
 
 if __name__ == "__main__":

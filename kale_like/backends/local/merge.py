@@ -20,7 +20,7 @@ def parameters_source(values: dict[str, Any]) -> str:
         return "\n".join(lines) + "\n"
 
 
-def execution_plan(node: Any, skipped: set[int], parameters: dict, parameter_cell: int | None) -> tuple[dict[int, int], int | None]:
+def execution_plan(cells: Any, skipped: set[int], parameters: dict, parameter_cell: int | None) -> tuple[dict[int, int], int | None]:
     """Execution counts as a top-to-bottom run would show them, and the injected cell's count."""
     counts: dict[int, int] = {}
     injected_count = None
@@ -28,7 +28,7 @@ def execution_plan(node: Any, skipped: set[int], parameters: dict, parameter_cel
     if parameters and parameter_cell is None:
         count += 1
         injected_count = count
-    for index, cell in enumerate(node.cells):
+    for index, cell in enumerate(cells):
         if cell.cell_type != "code" or index in skipped or not cell.source.strip():
             continue
         count += 1

@@ -73,10 +73,13 @@ class LocalRun:
         self.notebook_dir = os.path.dirname(os.path.abspath(plan.notebook.path or "."))
         self.jobs = max(1, options.jobs or os.cpu_count() or 1)
         self.state = _State(states={s.name: "waiting" for s in self.pipeline.steps})
-        self._node = self._read_source()
+        # nbformat takes seconds to import on some machines: read the source notebook
+        # for the executed copy in the background while the steps run.
+        self._source = _Background(self._read_source)
         skipped = set(plan.skipped_cells)
         self.parameter_cell = self._parameter_cell()
-        self.counts, self.injected_count = execution_plan(self._node, skipped, options.parameters, self.parameter_cell)
+        self.counts, self.injected_count = execution_plan(plan.notebook.cells, skipped, options.parameters,
+                                                          self.parameter_cell)
 
     # --- setup ---------------------------------------------------------------------------
     def _read_source(self) -> Any:
@@ -330,7 +333,7 @@ class LocalRun:
         out = self.options.out or default_output(self.plan.notebook.path)
         metadata = {"ok": ok, "steps": {n: {"state": self.state.states[n], "seconds": round(self.state.elapsed.get(n, 0.0), 3)}
                                         for n in self.pipeline.order}, "metrics": metrics}
-        node = merge_outputs(self._node, records, self.options.parameters, self.parameter_cell,
+        node = merge_outputs(self._source.result(), records, self.options.parameters, self.parameter_cell,
                              self.injected_count, metadata)
         write_atomically(node, out)
         error = self._located_error()
@@ -346,6 +349,31 @@ class LocalRun:
         traceback = error.get("traceback") or []
         error["traceback"] = "\n".join(traceback) if isinstance(traceback, list) else str(traceback)
         return error
+
+
+class _Background:
+    """Run one function in a thread; ``result()`` waits for it and re-raises its error."""
+
+    def __init__(self, function) -> None:
+        import threading
+
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+        def work() -> None:
+            try:
+                self._value = function()
+            except BaseException as exc:  # noqa: BLE001 - re-raised in result()
+                self._error = exc
+
+        self._thread = threading.Thread(target=work, daemon=True)
+        self._thread.start()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def _is_local(module: str, folder: str) -> bool:
