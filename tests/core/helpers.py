@@ -1,0 +1,40 @@
+"""One-call harnesses for the core layers (STYLE.md: each test is one harness call)."""
+from __future__ import annotations
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from kale_like.build import Plan, build_plan
+from kale_like.notebook import notebook_from_node
+
+
+def make_notebook(*cells, path=None):
+    """Cells are source strings, ``(source, [tags])`` pairs, or ``("# md", "markdown")``."""
+    built = []
+    for cell in cells:
+        if isinstance(cell, tuple) and cell[1] == "markdown":
+            built.append(new_markdown_cell(cell[0]))
+        elif isinstance(cell, tuple):
+            built.append(new_code_cell(cell[0], metadata={"tags": list(cell[1])}))
+        else:
+            built.append(new_code_cell(cell))
+    notebook = new_notebook(cells=built)
+    notebook.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    if path is not None:
+        nbformat.write(notebook, str(path))
+    return notebook
+
+
+def plan_of(*cells, split="cells", overrides=None) -> Plan:
+    return build_plan(notebook_from_node(make_notebook(*cells)), split, overrides)
+
+
+def inputs_of(*cells, split="cells") -> dict[str, dict[str, str]]:
+    """step name -> {variable: producer step} (pseudo-variables included)."""
+    plan = plan_of(*cells, split=split)
+    return {s.name: {i.name: i.producer for i in s.inputs} for s in plan.pipeline.steps}
+
+
+def upstream_of(*cells, split="cells") -> dict[str, set[str]]:
+    plan = plan_of(*cells, split=split)
+    return {s.name: set(s.upstream) for s in plan.pipeline.steps}
