@@ -40,7 +40,8 @@ def load_notebook(path: str | os.PathLike) -> Notebook:
 
 
 def _upgraded(text: str, path: str) -> Any:
-    import nbformat
+    from kale_like.notebook.nbformat_loader import load_nbformat
+    nbformat = load_nbformat()
 
     try:
         return nbformat.reads(text, as_version=4)

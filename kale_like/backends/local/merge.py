@@ -42,7 +42,8 @@ def execution_plan(cells: Any, skipped: set[int], parameters: dict, parameter_ce
 def merge_outputs(node: Any, records: dict[int, dict], parameters: dict, parameter_cell: int | None,
                   injected_count: int | None, run_metadata: dict) -> Any:
     """Return ``node`` (a copy of the source notebook) with outputs and counts filled in."""
-    import nbformat
+    from kale_like.notebook.nbformat_loader import load_nbformat
+    nbformat = load_nbformat()
 
     for index, cell in enumerate(node.cells):
         if cell.cell_type != "code":
@@ -61,7 +62,8 @@ def merge_outputs(node: Any, records: dict[int, dict], parameters: dict, paramet
 
 
 def write_atomically(node: Any, path: str) -> None:
-    import nbformat
+    from kale_like.notebook.nbformat_loader import load_nbformat
+    nbformat = load_nbformat()
 
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)

@@ -83,7 +83,8 @@ class LocalRun:
 
     # --- setup ---------------------------------------------------------------------------
     def _read_source(self) -> Any:
-        import nbformat
+        from kale_like.notebook.nbformat_loader import load_nbformat
+        nbformat = load_nbformat()
 
         if self.plan.notebook.path is None:
             raise ValueError("a local run needs the notebook's path")

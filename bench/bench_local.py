@@ -1,0 +1,125 @@
+"""Local backend against nbclient, measured side by side in one run.
+
+    python bench/bench_local.py [--repeat N]
+
+Prints wall times and ratios for: a linear notebook (target <= 1.15x nbclient),
+a notebook with two independent branches run with --jobs 2 (target: faster than
+nbclient), a re-run after editing only the last cell (target <= 1.1x that cell's
+own time), and `kale-like validate` on a 300-cell notebook (target < 0.3 s).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+WORK = "def burn(n):\n    total = 0\n    for i in range(n):\n        total += i * i\n    return total\n"
+
+
+def notebook(cells: list[str]) -> nbformat.NotebookNode:
+    node = new_notebook(cells=[new_code_cell(c) for c in cells])
+    node.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    return node
+
+
+def linear() -> nbformat.NotebookNode:
+    return notebook([
+        "import numpy as np\nimport pandas as pd\n" + WORK,
+        "rng = np.random.default_rng(0)\ndata = rng.normal(size=(200_000, 8))",
+        "frame = pd.DataFrame(data, columns=list('abcdefgh'))\nframe['k'] = (frame.a > 0).astype(int)",
+        "stats = frame.groupby('k').mean()\nprint(stats.round(3))",
+        "x = burn(4_000_000)\nprint(x)",
+        "frame['s'] = frame.sum(axis=1)\nprint(frame.s.describe().round(3))",
+        "y = burn(4_000_000) + x\nprint(y)",
+        "summary = {c: float(frame[c].std()) for c in frame.columns}\nprint(len(summary))",
+    ])
+
+
+def branches() -> nbformat.NotebookNode:
+    return notebook([
+        WORK + "n = 12_000_000",
+        "left = burn(n)\nprint(left)",
+        "right = burn(n + 1)\nprint(right)",
+    ])
+
+
+def last_cell_edit(last: str) -> nbformat.NotebookNode:
+    return notebook(["import numpy as np\n" + WORK, "a = np.arange(1_000_000)", "b = burn(3_000_000)",
+                     f"c = burn(9_000_000) + {last}\nprint(c)"])
+
+
+def big() -> nbformat.NotebookNode:
+    cells = []
+    for i in range(300):
+        cells.append(f"v{i} = [j * {i} for j in range(10)]\nif v{i}:\n    w{i} = sum(v{i}) + {'v' + str(i - 1) + '[0]' if i else 0}")
+    return notebook(cells)
+
+
+def timed(command: list[str], cwd: str) -> float:
+    began = time.perf_counter()
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True, timeout=900)
+    return time.perf_counter() - began
+
+
+def nbclient_cmd(path: str) -> list[str]:
+    code = ("import nbformat,sys; from nbclient import NotebookClient; nb=nbformat.read(sys.argv[1],4); "
+            "NotebookClient(nb, kernel_name='python3', resources={'metadata': {'path': '.'}}).execute()")
+    return [sys.executable, "-c", code, path]
+
+
+def kale_cmd(path: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "kale_like", "run", path, "--out", path + ".out.ipynb", *extra]
+
+
+def best(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = os.path.join(tmp, "work")
+        for name, node, extra in (("linear (--split cells)", linear(), ["--split", "cells"]),
+                                  ("branches (--jobs 2)", branches(), ["--split", "cells", "--jobs", "2"])):
+            path = os.path.join(tmp, name.split()[0] + ".ipynb")
+            nbformat.write(node, path)
+            peer = best([timed(nbclient_cmd(path), tmp) for _ in range(args.repeat)])
+            ours = best([timed(kale_cmd(path, *extra, "--no-cache", "--workdir", work), tmp) for _ in range(args.repeat)])
+            rows.append((name, peer, ours, ours / peer))
+        path = os.path.join(tmp, "edit.ipynb")
+        nbformat.write(last_cell_edit("0"), path)
+        timed(kale_cmd(path, "--workdir", work), tmp)
+        reruns, cell_times = [], []
+        for i in range(args.repeat):
+            nbformat.write(last_cell_edit(str(i + 1)), path)
+            reruns.append(timed(kale_cmd(path, "--workdir", work), tmp))
+            cell_times.append(_cell_time(f"{WORK}\nc = burn(9_000_000) + {i + 1}\nprint(c)", tmp))
+        rows.append(("re-run after editing the last cell", best(cell_times), best(reruns),
+                     best(reruns) / best(cell_times)))
+        path = os.path.join(tmp, "big.ipynb")
+        nbformat.write(big(), path)
+        validate = best([timed([sys.executable, "-m", "kale_like", "validate", path], tmp) for _ in range(args.repeat)])
+    print(f"{'case':<38} {'peer s':>8} {'kale_like s':>12} {'ratio':>7}")
+    for name, peer, ours, ratio in rows:
+        print(f"{name:<38} {peer:>8.2f} {ours:>12.2f} {ratio:>7.2f}")
+    print(f"{'validate, 300 cells (wall, with start)':<38} {'':>8} {validate:>12.3f}")
+    print("peer: nbclient top-to-bottom (kernel start included); for the re-run row, the peer column is the "
+          "edited cell's own run time in a plain python process")
+
+
+def _cell_time(code: str, cwd: str) -> float:
+    return timed([sys.executable, "-c", code], cwd)
+
+
+if __name__ == "__main__":
+    main()
