@@ -94,7 +94,7 @@ def _closed_deferred(analyses: dict[int, CellAnalysis]) -> dict[str, Deferred]:
 
 
 def _effective(facts: StatementFacts, deferred: dict[str, Deferred]) -> tuple[set[str], set[str], set[str], Deferred]:
-    reads = set(facts.reads) | facts.mutates
+    reads = set(facts.reads) | facts.mutates | facts.deletes  # ``del x`` needs x to exist
     writes = set(facts.writes)
     mutates = set(facts.mutates)
     applied = Deferred()
@@ -215,6 +215,7 @@ def _resolve(unit: Unit, earlier: list[Unit], classes: dict[str, frozenset[str]]
     for name in unit.defines & notebook_names:
         if len(classes[name]) > 1:
             wanted.add(classes[name])
+    _resolve_dynamic(unit, earlier, notebook_names)
     for members in wanted:
         producer = _latest_definer(members, earlier)
         if producer is None or producer.shared:
@@ -230,6 +231,22 @@ def _resolve(unit: Unit, earlier: list[Unit], classes: dict[str, frozenset[str]]
                 problems.append((member, producer.untravelable[member], producer.name, unit.name, cell, line))
     for member in unit.loaded:
         unit.kinds.setdefault(member, "data")
+
+
+def _resolve_dynamic(unit: Unit, earlier: list[Unit], notebook_names: set[str]) -> None:
+    """Names no statement binds may come from ``globals()[...] = …``/``exec``: ask the
+    latest step with dynamic name access for them."""
+    dynamic = next((u for u in reversed(earlier) if u.dynamic and not u.shared), None)
+    if dynamic is None:
+        return
+    for name in unit.candidates - notebook_names - BUILTIN_NAMES:
+        if name.startswith("__"):
+            continue
+        unit.inputs[name] = dynamic.name
+        unit.loaded.add(name)
+        dynamic.outputs.add(name)
+        dynamic.defines.add(name)
+        dynamic.kinds[name] = "data"
 
 
 def _latest_definer(members: frozenset[str], earlier: list[Unit]) -> Unit | None:

@@ -91,7 +91,16 @@ def root_name(node: ast.AST) -> str | None:
 
 def statement_facts(stmt: ast.stmt, ctx: ImportContext) -> StatementFacts:
     facts = StatementFacts(line=stmt.lineno)
-    _ModuleVisitor(facts, ctx).visit(stmt)
+    visitor = _ModuleVisitor(facts, ctx)
+    visitor.visit(stmt)
+    # Lambdas handed to a container or a call (``hs.append(lambda: j)``) run later,
+    # through whatever the statement wrote or changed.
+    pending = getattr(visitor, "_pending_lambda", None)
+    if pending is not None and (pending.reads or pending.writes or pending.mutates or pending.calls):
+        for name in facts.writes | facts.mutates:
+            entry = facts.deferred.setdefault(name, Deferred())
+            entry.absorb(pending)
+            entry.calls |= pending.calls
     _classify(stmt, facts, ctx)
     return facts
 
@@ -487,6 +496,24 @@ class _ModuleVisitor(ast.NodeVisitor):
                 self._visit_code_string(code_arg.value)
         if kind == "cell" and name not in V.CODE_MAGICS and name not in V.FILE_MAGICS:
             self.facts.dynamic = True  # unknown cell magics may run anything
+        for arg in node.args[1:]:
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                self._visit_expansions(arg.value if kind != "system" or arg is not node.args[0] else arg.value)
+        if kind == "system" and node.args and isinstance(node.args[0], ast.Constant):
+            self._visit_expansions(str(node.args[0].value))
+
+    def _visit_expansions(self, text: str) -> None:
+        """IPython expands ``$name`` and ``{expression}`` in magics and shell lines."""
+        import re
+
+        for name in re.findall(r"(?<!\$)\$([A-Za-z_][A-Za-z0-9_]*)", text):
+            self.facts.reads.add(name)
+        for expression in re.findall(r"\{([^{}]+)\}", text):
+            try:
+                tree = ast.parse(expression.strip(), mode="eval")
+            except SyntaxError:
+                continue
+            self.facts.reads |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
 
     def _visit_code_string(self, code: str) -> None:
         from .ipython_source import to_python

@@ -19,7 +19,7 @@ groupby agg aggregate apply map applymap astype to_numpy tolist to_list to_dict 
 reshape ravel flatten transpose dot predict predict_proba predict_log_proba decision_function score
 transform inverse_transform get_params get_feature_names_out keys values items get index split strip
 lstrip rstrip lower upper title format startswith endswith join replace find rfind encode decode
-plot hist boxplot scatter summary corr cov round abs any all argmax argmin argsort cumsum cumprod
+summary corr cov round abs any all argmax argmin argsort cumsum cumprod
 query filter merge isna isnull notna notnull dropna fillna sort_values sort_index reset_index set_index
 drop rename pivot pivot_table melt stack unstack sample nlargest nsmallest idxmax idxmin quantile
 rolling expanding resample shift diff pct_change clip where mask isin between duplicated

@@ -71,19 +71,40 @@ def execute(spec: StepSpec) -> StepReport:
         SINK.take()
         if not _load_inputs(shell, spec, report):
             return report
-        if not spec.cells and spec.parameters:
-            shell.user_ns.update(spec.parameters)
+        injects = bool(spec.parameters or spec.inject)
+        if not spec.cells and injects:
+            _inject(shell, spec)
         for position, cell in enumerate(spec.cells):
             if not _run_cell(shell, spec, cell, report, fds):
                 return report
-            if spec.parameters and position == len(spec.cells) - 1:
-                shell.user_ns.update(spec.parameters)  # papermill's injected-parameters cell
+            if injects and position == len(spec.cells) - 1:
+                _inject(shell, spec)  # papermill's injected-parameters cell
         report.metrics = _metrics(shell, spec)
         _save_outputs(shell, spec, report)
         return report
     finally:
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
         fds.close()
+
+
+def _activate_inline_figures() -> None:
+    """Figures that arrive as values must display as they would in the kernel.
+
+    matplotlib loads the inline backend (which registers the PNG formatter) only
+    when a figure is first drawn; a step that just shows ``fig`` made elsewhere
+    would print its repr instead.
+    """
+    if "matplotlib" not in sys.modules:
+        return
+    import matplotlib
+
+    backend = os.environ.get("MPLBACKEND", "")
+    if "matplotlib_inline" in backend and "matplotlib_inline.backend_inline" not in sys.modules:
+        try:
+            import matplotlib_inline.backend_inline  # noqa: F401 - registers the formatters on import
+        except ImportError:
+            return
+    del matplotlib
 
 
 def _reseed() -> None:
@@ -196,6 +217,13 @@ def _capture_rng() -> dict:
     return {"random": random.getstate(), "numpy": numpy.random.get_state() if numpy is not None else None}
 
 
+def _inject(shell: StepShell, spec: StepSpec) -> None:
+    values = dict(spec.parameters)
+    if spec.inject is not None:
+        values.update(spec.inject(shell.user_ns))
+    shell.user_ns.update(values)
+
+
 def _metrics(shell: StepShell, spec: StepSpec) -> dict[str, float]:
     metrics = {}
     for name in spec.metrics:
@@ -214,8 +242,14 @@ def _save_outputs(shell: StepShell, spec: StepSpec, report: StepReport) -> None:
     if RNG_KEY in spec.outputs:
         values[RNG_KEY] = _capture_rng()
     values.pop("__files__", None)
+    context = MarshalContext(step=spec.step, cells=spec.assigned_cells)
     try:
-        save_group(spec.output_dir, values, MarshalContext(step=spec.step, cells=spec.assigned_cells))
+        if not spec.output_groups:
+            save_group(spec.output_dir, values, context)
+        for directory, names in spec.output_groups:
+            info = save_group(directory, {n: values[n] for n in names if n in values}, context)
+            report.saved[directory] = {"names": list(info.names), "codec": info.codec, "kind": info.kind,
+                                       "nbytes": info.nbytes}
     except KaleLikeError as exc:
         report.ok = False
         location = exc.location

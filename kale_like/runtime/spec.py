@@ -28,6 +28,12 @@ class StepSpec:
     metrics: tuple[str, ...] = ()
     carries_rng: bool = False
     assigned_cells: dict[str, int] = field(default_factory=dict)
+    # KFP steps (kfp_entry): save these (directory, names) groups apart instead of all
+    # outputs into output_dir, so that each variable becomes its own artifact ...
+    output_groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # ... and decide what to inject after the parameters cell from what it computed:
+    # a callable(namespace) -> values, applied on top of ``parameters``.
+    inject: Any = None
 
 
 @dataclass
@@ -45,3 +51,4 @@ class StepReport:
     error: dict | None = None   # {"cell", "line", "ename", "evalue", "traceback", "message"}
     metrics: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
+    saved: dict[str, dict] = field(default_factory=dict)  # output_groups directory -> GroupInfo fields
