@@ -40,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--workdir", help="where step results and the cache live")
     run.add_argument("--backend", default="local", help="local (default) or kfp-local")
     run.add_argument("--help-parameters", action="store_true", help="list the notebook's parameters and exit")
+    run.add_argument("--sweep", action="append", metavar="NAME=V1,V2",
+                     help="run once per value (repeat for a grid); --out is then a folder")
+    run.add_argument("--step-output", choices=["notebooks"],
+                     help="also write each step's executed notebook and its HTML next to the output")
     run.set_defaults(handler=_run)
     validate = sub.add_parser("validate", help="static checks only")
     validate.add_argument("notebook")
@@ -95,11 +99,19 @@ def _run(args) -> int:
               f"(known parameters: {known}); injecting anyway", file=sys.stderr)
     for finding in found.findings:
         print(f"kale-like: {finding.render()}", file=sys.stderr)
+    if args.sweep:
+        from .papermill_cli import run_sweep_command
+
+        return run_sweep_command(args, overrides, {p.name for p in found.pipeline.parameters})
     from .backends import RunOptions, get_backend
 
     options = RunOptions(out=args.out, parameters=overrides, jobs=args.jobs, cache=not args.no_cache,
                          workdir=args.workdir)
     result = get_backend(args.backend).run(found, options, Progress())
+    if args.step_output:
+        from .papermill_cli import write_step_output
+
+        write_step_output(found, result)
     if result.ok:
         print(f"kale-like: {len(found.pipeline.steps)} steps done in {result.seconds:.1f}s; "
               f"executed notebook: {result.output}", file=sys.stderr)

@@ -1,0 +1,173 @@
+"""Compile a plan to KFP v2 IR YAML with the real ``kfp`` compiler.
+
+The generated module (see :mod:`.codegen`) is written to a file, imported, checked
+(each cell must read back exactly as written), and its ``pipeline`` compiled with
+the notebook's parameter defaults passed as data. The module is kept only when
+asked for (``--dsl``), next to a JSON file with those defaults.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import linecache
+import os
+import shutil
+import sys
+import tempfile
+import time
+import types
+from dataclasses import dataclass
+
+from ..build import Plan
+from ..errors import KaleLikeError, PipelineError
+from ..runtime.kfp_entry import cell_text
+from .codegen import PIPELINE_FUNCTION, GeneratedModule, StepComponent, generate_module
+from .inputs import ParameterPlan
+from .options import CompileOptions
+from .requirements import Requirements, find_requirements
+
+# Linux passes each command-line argument to a process whole, up to 128 KiB; the
+# component's source is one argument on a cluster and under kfp.local alike.
+SOURCE_LIMIT = 120 * 1024
+
+
+class KfpMissing(KaleLikeError):
+    """The kfp extra is not installed."""
+
+
+@dataclass(frozen=True)
+class CompiledPipeline:
+    package_path: str
+    module_path: str | None
+    pipeline_name: str
+    parameters: ParameterPlan
+    components: tuple[StepComponent, ...]
+    skipped_step: str | None
+    requirements: Requirements
+    warnings: tuple[str, ...]
+    seconds: float
+
+    def component(self, step: str) -> StepComponent | None:
+        return next((c for c in self.components if c.step == step), None)
+
+
+def require_kfp() -> None:
+    try:
+        import kfp  # noqa: F401
+    except ImportError:
+        raise KfpMissing("Kubeflow Pipelines support needs the kfp SDK",
+                         hint="pip install 'kale_like[kfp]'") from None
+
+
+def compile_plan(plan: Plan, package_path: str, options: CompileOptions = CompileOptions(),
+                 dsl_path: str | None = None) -> CompiledPipeline:
+    """Write the pipeline's IR YAML to ``package_path`` (and the module to ``dsl_path``)."""
+    require_kfp()
+    began = time.perf_counter()
+    requirements = find_requirements(plan.notebook)
+    packages = tuple(requirements.pinned) + tuple(options.packages)
+    warnings = _install_warnings(options, requirements)
+    with tempfile.TemporaryDirectory(prefix="kale_like-compile-") as scratch:
+        folder = os.path.dirname(os.path.abspath(dsl_path)) if dsl_path else scratch
+        stem = os.path.splitext(os.path.basename(dsl_path))[0] if dsl_path else "pipeline_module"
+        assets = bool(options.ship_local_modules and requirements.local)
+        if assets:
+            _stage_assets(requirements.local, os.path.join(folder, f"{stem}_assets"))
+        generated = generate_module(plan, options, stem=stem, packages=packages, assets=assets)
+        module = _load(generated, folder)
+        unreadable = _unreadable_cells(module, generated)
+        if unreadable:
+            generated = generate_module(plan, options, stem=stem, packages=packages, assets=assets,
+                                        literal_cells=unreadable)
+            module = _load(generated, folder)
+        _check_components(module, generated, options)
+        from kfp import compiler
+
+        os.makedirs(os.path.dirname(os.path.abspath(package_path)), exist_ok=True)
+        compiler.Compiler().compile(getattr(module, PIPELINE_FUNCTION), package_path,
+                                    pipeline_parameters=generated.parameters.defaults)
+        sys.modules.pop(module.__name__, None)
+    return CompiledPipeline(
+        package_path=os.path.abspath(package_path), module_path=os.path.abspath(dsl_path) if dsl_path else None,
+        pipeline_name=generated.pipeline_name, parameters=generated.parameters, components=generated.components,
+        skipped_step=generated.skipped_step, requirements=requirements,
+        warnings=tuple(warnings) + generated.warnings, seconds=time.perf_counter() - began)
+
+
+def _install_warnings(options: CompileOptions, requirements: Requirements) -> list[str]:
+    warnings = [f"'{name}' is imported but no installed distribution provides it; the step image must provide it"
+                for name in requirements.missing]
+    if not options.installs:
+        return warnings
+    if not any(p.split("=")[0].replace("_", "-").lower() == "kale-like" for p in options.packages):
+        warnings.append("steps install packages at start, but kale_like itself must already be in the image "
+                        "(or pass --package with a kale_like requirement your index serves)")
+    return warnings
+
+
+def _stage_assets(paths: tuple[str, ...], target: str) -> None:
+    if os.path.exists(target):
+        shutil.rmtree(target)
+    os.makedirs(target)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for path in paths:
+        destination = os.path.join(target, os.path.basename(path))
+        if os.path.isdir(path):
+            shutil.copytree(path, destination, ignore=ignore)
+        else:
+            shutil.copy2(path, destination)
+
+
+def _load(generated: GeneratedModule, folder: str) -> types.ModuleType:
+    path = os.path.join(folder, generated.stem + ".py")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(generated.source)
+    with open(os.path.join(folder, generated.stem + ".parameters.json"), "w", encoding="utf-8") as handle:
+        json.dump(generated.parameters.defaults, handle, indent=1)
+    linecache.checkcache(path)
+    name = f"kale_like_generated_{abs(hash((path, generated.source))):x}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        sys.modules.pop(name, None)
+        raise PipelineError(f"the generated pipeline module does not load: {type(exc).__name__}: {exc}",
+                            hint=f"see {path}") from exc
+    return module
+
+
+def _unreadable_cells(module: types.ModuleType, generated: GeneratedModule) -> frozenset[tuple[str, str]]:
+    """Cells whose nested function does not read back as the exact code it was written from."""
+    bad = set()
+    for component in generated.components:
+        function = getattr(module, component.function).python_func
+        for constant in function.__code__.co_consts:
+            key = (component.function, getattr(constant, "co_name", None))
+            if not isinstance(constant, types.CodeType) or key not in generated.cells:
+                continue
+            closure = tuple(types.CellType() for _ in constant.co_freevars)
+            nested = types.FunctionType(constant, {}, constant.co_name, None, closure)
+            try:
+                readable = cell_text(nested) == generated.cells[key]
+            except (OSError, TypeError, IndexError):
+                readable = False
+            if not readable:
+                bad.add(key)
+    return frozenset(bad)
+
+
+def _check_components(module: types.ModuleType, generated: GeneratedModule, options: CompileOptions) -> None:
+    for component in generated.components:
+        container = getattr(module, component.function).component_spec.implementation.container
+        source = container.command[-1]
+        if len(source.encode()) > SOURCE_LIMIT:
+            raise PipelineError(
+                f"step '{component.step}' compiles to {len(source.encode()) // 1024} KiB of component source; "
+                f"KFP passes it to the container as one command-line argument (at most 128 KiB)",
+                hint="split the step's cells into more steps, or read large literals from a file")
+        if not options.installs and "pip install" in " ".join(container.command[:-1]):
+            raise PipelineError(f"step '{component.step}' would pip-install packages at start",
+                                hint="this is a bug in kale_like: installing must be asked for")

@@ -1,0 +1,146 @@
+"""What KFP artifact type each travelling variable gets, and which variables travel together.
+
+The type is decided when compiling, from the code that assigns the variable
+(``pd.read_csv(…)`` → ``Dataset``, ``LogisticRegression().fit(…)`` → ``Model``,
+anything unknown → ``Artifact``). It is a label for the KFP UI and lineage: the
+step records the type its codec actually chose in the artifact's metadata.
+
+Variables that may share objects (``y = x``, ``v = arr[:2]``) are one *alias
+class* for the data flow; each member still gets its own artifact, but the class
+is saved as one bundle into each of them so ``y is x`` survives the trip.
+"""
+from __future__ import annotations
+
+import ast
+import re
+
+from ..analysis.cells import CellAnalysis
+from ..analysis.facts import ImportContext
+from ..pipeline import Pipeline, Step
+
+DATASET, MODEL, ARTIFACT = "Dataset", "Model", "Artifact"
+DATA_MODULES = ("numpy", "pandas", "polars", "pyarrow", "xarray", "scipy.sparse", "dask.dataframe", "datasets")
+MODEL_MODULES = ("sklearn", "torch.nn", "keras", "tensorflow.keras", "xgboost", "lightgbm", "catboost",
+                 "statsmodels", "transformers")
+NOT_DATA = ("numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator",
+            "pandas.ExcelWriter", "pandas.HDFStore")
+DATA_FUNCTIONS = re.compile(r"^(train_test_split|make_\w+|load_\w+|fetch_\w+)$")
+FIT_METHODS = ("fit", "partial_fit")
+
+
+class ArtifactTypes:
+    """Artifact type of each (step, variable), inferred once per compile."""
+
+    def __init__(self, pipeline: Pipeline, analyses: dict[int, CellAnalysis], ctx: ImportContext) -> None:
+        self._pipeline = pipeline
+        self._analyses = analyses
+        self._ctx = ctx
+        self._memo: dict[tuple[str, str], str] = {}
+
+    def of(self, step: Step, name: str) -> str:
+        key = (step.name, name)
+        if key not in self._memo:
+            self._memo[key] = ARTIFACT  # a cycle through mutation-only steps ends here
+            self._memo[key] = self._infer(step, name)
+        return self._memo[key]
+
+    def _infer(self, step: Step, name: str) -> str:
+        known = {i.name: (lambda i=i: self.of(self._pipeline.step(i.producer), i.name)) for i in step.inputs}
+        kinds: dict[str, str] = {}
+        for cell in step.cells:
+            analysis = self._analyses.get(cell.cell_index)
+            for stmt in analysis.tree.body if analysis and analysis.tree else []:
+                for target, value in _assignments(stmt):
+                    kinds[target] = _kind(value, self._ctx, lambda n: kinds.get(n) or (known[n]() if n in known else None))
+        if name in kinds:
+            return kinds[name]
+        return known[name]() if name in known else ARTIFACT
+
+
+def _assignments(stmt: ast.stmt):
+    """(target name, value expression) pairs an assignment statement binds."""
+    if isinstance(stmt, ast.Assign):
+        for target in stmt.targets:
+            yield from _unpack(target, stmt.value)
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        yield from _unpack(stmt.target, stmt.value)
+
+
+def _unpack(target: ast.AST, value: ast.AST):
+    if isinstance(target, ast.Name):
+        yield target.id, value
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        elements = value.elts if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts) else None
+        for position, element in enumerate(target.elts):
+            yield from _unpack(element, elements[position] if elements else value)
+
+
+def _kind(value: ast.AST, ctx: ImportContext, known) -> str:
+    if isinstance(value, (ast.BinOp, ast.Compare, ast.UnaryOp)):
+        parts = [value.left, value.right] if isinstance(value, ast.BinOp) else (
+            [value.left, *value.comparators] if isinstance(value, ast.Compare) else [value.operand])
+        return DATASET if any(_kind(p, ctx, known) == DATASET for p in parts) else ARTIFACT
+    calls, node = [], value
+    while isinstance(node, (ast.Call, ast.Attribute, ast.Subscript)):
+        if isinstance(node, ast.Call):
+            calls.append(node.func)
+            node = node.func
+        else:
+            node = node.value
+    root = node.id if isinstance(node, ast.Name) else None
+    if root is not None and root not in ctx.modules:
+        base = known(root)
+        if base == MODEL:
+            return MODEL if calls and _last_attr(calls[0]) in FIT_METHODS else ARTIFACT
+        if base == DATASET:
+            return DATASET
+    if not calls:
+        return ARTIFACT
+    if any(_last_attr(c) in FIT_METHODS for c in calls[:-1]):
+        return MODEL
+    return _kind_of_callable(ctx.dotted(calls[-1]))
+
+
+def _kind_of_callable(dotted: str | None) -> str:
+    if not dotted or dotted in NOT_DATA:
+        return ARTIFACT
+    final = dotted.rsplit(".", 1)[-1]
+    if _in(dotted, DATA_MODULES):
+        return DATASET
+    if _in(dotted, MODEL_MODULES):
+        if final[:1].isupper():
+            return MODEL
+        return DATASET if DATA_FUNCTIONS.match(final) else ARTIFACT
+    return ARTIFACT
+
+
+def _in(dotted: str, modules: tuple[str, ...]) -> bool:
+    return any(dotted == m or dotted.startswith(m + ".") for m in modules)
+
+
+def _last_attr(func: ast.AST) -> str | None:
+    return func.attr if isinstance(func, ast.Attribute) else (func.id if isinstance(func, ast.Name) else None)
+
+
+def alias_bundles(pipeline: Pipeline, analyses: dict[int, CellAnalysis]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Per step, the groups of its outputs that may share objects (two or more names each)."""
+    parent: dict[str, str] = {}
+
+    def find(name: str) -> str:
+        parent.setdefault(name, name)
+        while parent[name] != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    for analysis in analyses.values():
+        for facts in analysis.statements:
+            for a, b in facts.aliases:
+                parent[find(a)] = find(b)
+    bundles: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for step in pipeline.steps:
+        groups: dict[str, list[str]] = {}
+        for name in step.outputs:
+            groups.setdefault(find(name), []).append(name)
+        bundles[step.name] = tuple(tuple(sorted(g)) for g in groups.values() if len(g) > 1)
+    return bundles

@@ -1,0 +1,108 @@
+"""Saving and loading a group: the variables of one step output that may share objects."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..errors import MarshalError
+from .builtin import bundle_codec, default_registry
+from .codec import Codec
+from .failures import load_failure, save_failure, write_failure
+from .meta import BUNDLE, META, SINGLE, build_meta, read_meta, version_skew, write_meta
+from .model import ARTIFACT, GroupInfo, MarshalContext
+from .publish import empty_directory, staged_directory
+from .travel import check_travels
+
+
+def save_group(directory: str | os.PathLike[str], values: dict[str, object],
+               context: MarshalContext) -> GroupInfo:
+    """Write ``values`` into the new directory ``directory``, all at once or not at all.
+
+    One variable is written by the codec its type selects; several are pickled as one
+    dict so that objects they share (``y = x``, views of one array) stay shared.
+    """
+    final = Path(directory)
+    for name, value in values.items():
+        check_travels(name, value, context)
+    registry = default_registry()
+    payload: object
+    if len(values) == 1:
+        layout, payload = SINGLE, next(iter(values.values()))
+        codec: Codec = registry.choose(payload)
+        kind = codec.kind
+    else:
+        layout, payload = BUNDLE, dict(values)
+        codec = bundle_codec(dict(values))
+        kind = _group_kind([registry.choose(value).kind for value in values.values()])
+    try:
+        with staged_directory(final) as staging:
+            codec = _save_with_fallback(codec, payload, staging, values, context)
+            nbytes = sum(path.stat().st_size for path in staging.iterdir())
+            write_meta(staging, build_meta(values, codec=codec.name, kind=kind, layout=layout,
+                                           nbytes=nbytes, step=context.step))
+    except OSError as exc:
+        raise write_failure(values, context, final, exc) from exc
+    return GroupInfo(tuple(values), codec.name, kind, nbytes)
+
+
+def load_group(directory: str | os.PathLike[str]) -> dict[str, object]:
+    """Load every variable of a group written by :func:`save_group`."""
+    path = Path(directory)
+    meta = _read_meta(path)
+    codec = default_registry().named(meta["codec"])
+    if codec is None:
+        raise load_failure(path, meta, LookupError(
+            f"no codec named '{meta['codec']}' is installed (it may come from a plug-in "
+            f"registered under the 'kale_like.codecs' entry point)"), [])
+    try:
+        loaded = codec.load(path)
+    except Exception as exc:  # any foreign failure becomes one error naming the variables
+        raise load_failure(path, meta, exc, version_skew(meta)) from exc
+    names: list[str] = meta["names"]
+    if meta["layout"] == SINGLE:
+        return {names[0]: loaded}
+    if not isinstance(loaded, dict) or list(loaded) != names:
+        mismatch = ValueError("the bundle does not hold the names listed in meta.json")
+        raise load_failure(path, meta, mismatch, [])
+    return loaded
+
+
+def _save_with_fallback(codec: Codec, payload: object, staging: Path,
+                        values: Mapping[str, object], context: MarshalContext) -> Codec:
+    """Save with ``codec``; if it cannot serialize the value, try dill before giving up."""
+    fallback = default_registry().fallback
+    try:
+        codec.save(payload, staging)
+        return codec
+    except OSError:
+        raise
+    except Exception as exc:
+        if codec is fallback:
+            raise save_failure(values, context, exc) from exc
+        first = exc
+    empty_directory(staging)
+    try:
+        fallback.save(payload, staging)
+        return fallback
+    except OSError:
+        raise
+    except Exception as exc:
+        raise save_failure(values, context, first) from exc
+
+
+def _read_meta(path: Path) -> dict[str, Any]:
+    if not path.is_dir():
+        raise MarshalError(f"no saved variables at {path}",
+                           hint="hint: run the step that produces them first")
+    try:
+        return read_meta(path)
+    except (OSError, ValueError) as exc:
+        raise MarshalError(
+            f"{path} is not a complete group of saved variables ({META}: {exc})",
+            hint="hint: run the step that produced it again") from exc
+
+
+def _group_kind(kinds: list[str]) -> str:
+    return kinds[0] if kinds and all(kind == kinds[0] for kind in kinds) else ARTIFACT

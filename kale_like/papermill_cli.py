@@ -1,0 +1,91 @@
+"""Command-line surface of the papermill features: ``kale-like papermill``, ``run --sweep``
+and ``run --step-output notebooks``. Prints; the exit code is returned to ``kale_like.cli``."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from .errors import KaleLikeError
+
+
+def register(sub: Any) -> None:
+    """Add ``kale-like papermill IN OUT [papermill options]``.
+
+    The same as ``papermill IN OUT --engine kale_like``, and works without the
+    entry point being installed (a source checkout).
+    """
+    parser = sub.add_parser("papermill", help="run papermill with the kale_like engine (papermill's options)",
+                            add_help=False)
+    parser.add_argument("papermill_args", nargs=argparse.REMAINDER)
+    parser.set_defaults(handler=_papermill)
+
+
+def _papermill(args: argparse.Namespace) -> int:
+    try:
+        from papermill.cli import papermill
+        from papermill.engines import papermill_engines
+    except ImportError:
+        raise KaleLikeError("papermill is not installed", hint="pip install 'kale_like[papermill]'") from None
+    from .papermill import ENGINE_NAME
+    from .papermill.engine import KaleLikeEngine
+
+    papermill_engines.register(ENGINE_NAME, KaleLikeEngine)
+    forwarded = list(args.papermill_args)
+    if "--help" not in forwarded and "-h" not in forwarded and "--engine" not in forwarded:
+        forwarded += ["--engine", ENGINE_NAME]
+    try:
+        papermill.main(args=forwarded, prog_name="kale-like papermill", standalone_mode=True)
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    return 0
+
+
+def run_sweep_command(args: argparse.Namespace, overrides: dict[str, Any], known: set[str]) -> int:
+    """``kale-like run NOTEBOOK --sweep a=1,2 [--sweep b=x,y]``: 0 when every point succeeded."""
+    from .progress import Progress
+    from .sweep import SUMMARY_NAME, default_folder, grid, parse_axes, run_sweep, write_summary
+
+    if getattr(args, "backend", "local") != "local":
+        raise KaleLikeError("--sweep runs on the local backend", hint="drop --backend, or run each point yourself")
+    axes = parse_axes(args.sweep)
+    unknown = sorted(set(axes) - known)
+    if unknown:
+        print(f"kale-like: warning: {', '.join(unknown)} not declared in a parameters cell "
+              f"(known parameters: {', '.join(sorted(known)) or 'none'}); injecting anyway", file=sys.stderr)
+    folder = args.out or default_folder(args.notebook)
+    total = len(grid(axes))
+
+    def on_point(point):
+        label = " ".join(f"{k}={v!r}" for k, v in point.values.items())
+        print(f"kale-like: sweep point {point.number}/{total}: {label}", file=sys.stderr)
+        return Progress()
+
+    def after_point(found, result, outcome):
+        if args.step_output == "notebooks":
+            write_step_output(found, result)
+        cached = ", ".join(outcome.cached) or "none"
+        state = "ok" if outcome.ok else f"FAILED: {(outcome.error or {}).get('message', '')}"
+        print(f"kale-like: point {outcome.point.number}: {state}; from cache: {cached}", file=sys.stderr)
+
+    outcomes = run_sweep(args.notebook, axes, base=overrides, folder=folder, split=args.split, jobs=args.jobs,
+                         cache=not args.no_cache, workdir=args.workdir, on_point=on_point, after_point=after_point)
+    summary = write_summary(f"{folder}/{SUMMARY_NAME}", axes, outcomes)
+    failed = [o.point.number for o in outcomes if not o.ok]
+    print(f"kale-like: {len(outcomes)} points, {len(failed)} failed; summary: {summary}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def write_step_output(found: Any, result: Any) -> list[str]:
+    """``--step-output notebooks``: STEP.ipynb and STEP.html next to the executed notebook."""
+    from .notebook.nbformat_loader import load_nbformat
+    from .papermill.step_notebooks import step_output_dir, write_step_notebooks
+
+    if not result.output:
+        return []
+    with open(result.output, encoding="utf-8") as handle:
+        executed = load_nbformat().read(handle, as_version=4)
+    folder = step_output_dir(result.output)
+    written = write_step_notebooks(found, executed, result.states, folder)
+    print(f"kale-like: step notebooks and HTML in {folder}", file=sys.stderr)
+    return written

@@ -1,0 +1,26 @@
+"""The Jupyter surface of kale_like: the JupyterLab extension's paths and the server extension.
+
+Only the standard library is imported here, so ``import kale_like`` stays cheap; tornado
+and jupyter_server are imported when Jupyter actually loads the extension.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    # "src" is relative to the top-level ``kale_like`` package, where these hooks are re-exported.
+    return [{"src": "labextension", "dest": "kale-like"}]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    return [{"module": "kale_like"}]
+
+
+def _load_jupyter_server_extension(server_app: Any) -> None:
+    from .handlers import setup_handlers
+    from .runs import RunRegistry
+
+    setup_handlers(server_app.web_app, RunRegistry())
+    server_app.log.info("kale_like: server extension loaded at %s",
+                        server_app.web_app.settings.get("base_url", "/") + "kale-like/")

@@ -1,0 +1,45 @@
+"""The one place where anything a handler raises becomes an HTTP status and a JSON body.
+
+User errors (:class:`~kale_like.errors.KaleLikeError`) are 400 with the diagnostic the
+panel shows next to the cell; tornado's own ``HTTPError`` keeps its status; anything
+else is a bug and becomes 500 with the traceback, so the panel can show the detail.
+"""
+from __future__ import annotations
+
+import traceback
+from typing import Any
+
+from tornado import web
+
+from ..errors import KaleLikeError
+from .runs import RunConflict, UnknownRun
+
+
+def diagnostic_of(exc: KaleLikeError) -> dict[str, Any]:
+    """The error as one analysis diagnostic (the shape ``api.analyze`` returns)."""
+    where = exc.location
+    return {
+        "severity": "error",
+        "message": exc.message if not exc.hint else f"{exc.message} ({exc.hint})",
+        "cell": getattr(where, "cell", None),
+        "line": getattr(where, "line", None),
+        "step": getattr(where, "step", None),
+    }
+
+
+def error_response(exc: BaseException) -> tuple[int, dict[str, Any]]:
+    """Map an exception raised while serving a request to ``(status, body)``."""
+    if isinstance(exc, KaleLikeError):
+        return 400, {"message": exc.render(), "diagnostic": diagnostic_of(exc),
+                     "error": type(exc).__name__}
+    if isinstance(exc, UnknownRun):
+        return 404, {"message": f"no run with id '{exc.args[0]}' (runs are kept in memory "
+                                "until the server restarts)"}
+    if isinstance(exc, RunConflict):
+        return 409, {"message": str(exc), "run": exc.run_id}
+    if isinstance(exc, web.HTTPError):
+        message = exc.log_message % exc.args if exc.log_message and exc.args else exc.log_message
+        return exc.status_code, {"message": message or exc.reason or "error"}
+    return 500, {"message": f"{type(exc).__name__}: {exc}",
+                 "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))}
+

@@ -1,0 +1,269 @@
+"""REST API under ``/kale-like/``: thin tornado handlers over ``kale_like.api``.
+
+====================================  =============================================================
+``GET  /kale-like/info``              version and the backends this server can run
+``POST /kale-like/analyze``           ``{path, split?, content?}`` → steps, edges, diagnostics
+``POST /kale-like/compile``           ``{path, split?}`` → ``{filename, yaml}`` (KFP IR)
+``POST /kale-like/runs``              ``{path, split?, parameters?, backend?, jobs?, cache?, kfp?}``
+                                      → 202 and the run's status; the run goes on in a thread
+``GET  /kale-like/runs``              the runs this server knows, newest first
+``GET  /kale-like/runs/ID``           one run's status (the polling fallback)
+``GET  /kale-like/runs/ID/events``    server-sent events, one per run event; ``?after=N`` or
+                                      ``Last-Event-ID`` resumes
+``POST /kale-like/runs/ID/cancel``    ask the run to stop
+====================================  =============================================================
+
+Every method is ``@tornado.web.authenticated`` and, being a ``jupyter_server``
+``APIHandler``, XSRF-checked for cookie-authenticated writes. Errors go through
+:func:`kale_like.server.errors.error_response` only.
+"""
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import inspect
+import json
+import os
+from importlib import metadata
+from typing import Any
+
+import tornado.web
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
+from tornado.iostream import StreamClosedError
+
+from ..errors import KaleLikeError
+from .errors import error_response
+from .paths import api_path_of, check_api_path, draft_copy, resolve_notebook
+from .runs import RunRegistry
+
+_HEARTBEAT_SECONDS = 15.0
+
+
+def _api() -> Any:
+    # Imported on first use so that loading the extension never pays for the engine.
+    from .. import api
+    return api
+
+
+class KaleLikeHandler(APIHandler):
+    """Base: JSON bodies in, JSON out, every error through the one mapper."""
+
+    @property
+    def runs(self) -> RunRegistry:
+        return self.settings["kale_like_runs"]
+
+    def body(self) -> dict[str, Any]:
+        try:
+            body = self.get_json_body() or {}
+        except tornado.web.HTTPError:
+            raise tornado.web.HTTPError(400, "the request body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise tornado.web.HTTPError(400, "the request body must be a JSON object")
+        return body
+
+    def split_of(self, body: dict[str, Any]) -> str:
+        split = body.get("split") or "auto"
+        if not isinstance(split, str):
+            raise tornado.web.HTTPError(400, "'split' must be a string")
+        return split
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc_info = kwargs.get("exc_info")
+        if exc_info and exc_info[1] is not None:
+            status_code, payload = error_response(exc_info[1])
+            self.set_status(status_code)
+        else:
+            payload = {"message": self._reason}
+        self.finish(json.dumps(payload))
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        status, _ = error_response(value)
+        if status >= 500:
+            super().log_exception(typ, value, tb)
+        else:
+            self.log.info("kale_like: %s %s -> %d: %s", self.request.method, self.request.uri, status, value)
+
+
+class InfoHandler(KaleLikeHandler):
+    @tornado.web.authenticated
+    def get(self) -> None:
+        backends = ["local"] + (["kfp"] if importlib.util.find_spec("kfp") else [])
+        try:
+            version = metadata.version("kale_like")
+        except metadata.PackageNotFoundError:
+            version = "unknown"
+        self.finish(json.dumps({"version": version, "backends": backends}))
+
+
+class AnalyzeHandler(KaleLikeHandler):
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        body = self.body()
+        os_path = await resolve_notebook(self.contents_manager, body.get("path"))
+        split = self.split_of(body)
+        if body.get("content") is None:
+            result = await asyncio.to_thread(_api().analyze, os_path, split)
+        else:
+            with draft_copy(os_path, body["content"]) as draft:
+                result = await asyncio.to_thread(_api().analyze, draft, split)
+        self.finish(json.dumps(result, default=str))
+
+
+class CompileHandler(KaleLikeHandler):
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        body = self.body()
+        os_path = await resolve_notebook(self.contents_manager, body.get("path"))
+        split = self.split_of(body)
+        yaml_text = await asyncio.to_thread(_compile_to_text, os_path, split)
+        stem = os.path.splitext(os.path.basename(os_path))[0]
+        self.finish(json.dumps({"filename": f"{stem}.yaml", "yaml": yaml_text}))
+
+
+def _compile_to_text(os_path: str, split: str) -> str:
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="kale-like-compile-") as folder:
+        target = os.path.join(folder, "pipeline.yaml")
+        written = _api().compile(os_path, output=target, split=split)
+        with open(written or target, encoding="utf-8") as handle:
+            return handle.read()
+
+
+class RunsHandler(KaleLikeHandler):
+    @tornado.web.authenticated
+    def get(self) -> None:
+        self.finish(json.dumps([run.status() for run in self.runs.list()], default=str))
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        body = self.body()
+        os_path = await resolve_notebook(self.contents_manager, body.get("path"))
+        options = _run_options(body, self.split_of(body))
+        runner = _runner(_api().run, os_path, options)
+        api_path = "/".join(check_api_path(body.get("path")))
+        run = self.runs.start(api_path, options["backend"], runner, self._describe_output)
+        self.set_status(202)
+        self.finish(json.dumps(run.status(), default=str))
+
+    def _describe_output(self, output: str | None) -> dict[str, Any]:
+        """Where the panel can link to: the executed notebook, or the KFP run page."""
+        if output and output.startswith(("http://", "https://")):
+            return {"output_url": output, "output_path": None}
+        return {"output_url": None, "output_path": api_path_of(self.contents_manager, output)}
+
+
+def _run_options(body: dict[str, Any], split: str) -> dict[str, Any]:
+    parameters = body.get("parameters") or {}
+    if not isinstance(parameters, dict):
+        raise tornado.web.HTTPError(400, "'parameters' must be an object of name: value")
+    backend = body.get("backend") or "local"
+    if backend not in ("local", "kfp"):
+        raise tornado.web.HTTPError(400, f"unknown backend '{backend}' (use 'local' or 'kfp')")
+    jobs = body.get("jobs")
+    if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
+        raise tornado.web.HTTPError(400, "'jobs' must be a positive whole number")
+    options: dict[str, Any] = {"split": split, "parameters": parameters, "jobs": jobs,
+                               "cache": bool(body.get("cache", True)), "backend": backend}
+    kfp = body.get("kfp")
+    if backend == "kfp" and isinstance(kfp, dict):
+        options.update(_kfp_options(kfp))
+    return options
+
+
+def _runner(run: Any, os_path: str, options: dict[str, Any]) -> Any:
+    """Bind ``api.run`` to one request. KFP connection settings are passed only as the
+    keywords ``api.run`` declares (``kfp_host``, ``kfp_token``, …); one it does not know
+    fails the run with a message instead of being dropped silently."""
+    accepted = inspect.signature(run).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values())
+    unknown = [k for k in options if k.startswith("kfp_") and k not in accepted and not takes_any]
+    if unknown:
+        names = ", ".join(k.removeprefix("kfp_") for k in unknown)
+        raise KaleLikeError(f"this kale_like cannot pass the Kubeflow settings {names} to a run yet",
+                            hint="clear them in the panel's Backend section, or upgrade kale_like")
+
+    def execute(on_event: Any, cancel: Any) -> Any:
+        return run(os_path, on_event=on_event, cancel=cancel, **options)
+    return execute
+
+
+def _kfp_options(kfp: dict[str, Any]) -> dict[str, Any]:
+    """KFP connection settings from the panel (JupyterLab settings, never the notebook)."""
+    allowed = {"host": str, "namespace": str, "token": str}
+    options = {}
+    for key, kind in allowed.items():
+        value = kfp.get(key)
+        if value not in (None, ""):
+            if not isinstance(value, kind):
+                raise tornado.web.HTTPError(400, f"'kfp.{key}' must be a string")
+            options[f"kfp_{key}"] = value
+    return options
+
+
+class RunHandler(KaleLikeHandler):
+    @tornado.web.authenticated
+    def get(self, run_id: str) -> None:
+        self.finish(json.dumps(self.runs.get(run_id).status(), default=str))
+
+
+class RunCancelHandler(KaleLikeHandler):
+    @tornado.web.authenticated
+    def post(self, run_id: str) -> None:
+        run = self.runs.get(run_id)
+        run.cancel.set()
+        self.finish(json.dumps(run.status(), default=str))
+
+
+class RunEventsHandler(KaleLikeHandler):
+    """Server-sent events: ``id: N`` and ``data: {event}`` per run event, then the stream ends."""
+
+    @tornado.web.authenticated
+    async def get(self, run_id: str) -> None:
+        run = self.runs.get(run_id)
+        cursor = self._first_seq()
+        self.set_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.set_header("Cache-Control", "no-cache")
+        self.set_header("X-Accel-Buffering", "no")
+        try:
+            while True:
+                events = run.events_since(cursor)
+                for event in events:
+                    self.write(f"id: {event['seq']}\ndata: {json.dumps(event, default=str)}\n\n")
+                cursor += len(events)
+                if run.finished and not run.events_since(cursor):
+                    break
+                if events:
+                    await self.flush()
+                if not await run.wait(cursor, _HEARTBEAT_SECONDS):
+                    self.write(": keep-alive\n\n")
+                    await self.flush()
+        except StreamClosedError:
+            return
+        self.finish(set_content_type="text/event-stream; charset=utf-8")
+
+    def _first_seq(self) -> int:
+        raw = self.get_query_argument("after", None) or self.request.headers.get("Last-Event-ID")
+        if raw in (None, ""):
+            return 0
+        try:
+            return int(raw) + 1
+        except ValueError:
+            raise tornado.web.HTTPError(400, "'after' must be an event number") from None
+
+
+def setup_handlers(web_app: Any, runs: RunRegistry) -> None:
+    """Register the handlers under ``<base_url>/kale-like/``."""
+    web_app.settings["kale_like_runs"] = runs
+    base = url_path_join(web_app.settings.get("base_url", "/"), "kale-like")
+    run_id = r"(?P<run_id>[0-9a-f]{12})"
+    web_app.add_handlers(".*$", [
+        (url_path_join(base, "info"), InfoHandler),
+        (url_path_join(base, "analyze"), AnalyzeHandler),
+        (url_path_join(base, "compile"), CompileHandler),
+        (url_path_join(base, "runs"), RunsHandler),
+        (url_path_join(base, "runs", run_id), RunHandler),
+        (url_path_join(base, "runs", run_id, "events"), RunEventsHandler),
+        (url_path_join(base, "runs", run_id, "cancel"), RunCancelHandler),
+    ])

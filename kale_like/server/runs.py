@@ -1,0 +1,186 @@
+"""Pipeline runs started from the browser: each in its own thread, its events kept for replay.
+
+A :class:`Run` records every event ``kale_like.api.run`` reports, in order, so any
+number of browser tabs can follow it (and reconnect) by event number. Nothing here
+knows about HTTP; handlers wait on a run from the event loop with :meth:`Run.wait`.
+"""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import KaleLikeError
+
+Runner = Callable[[Callable[[dict], None], threading.Event], Any]
+"""Runs a pipeline: called with ``(on_event, cancel)``, returns a ``RunResult``."""
+
+_FINAL_STATES = {"succeeded", "failed", "cancelled"}
+
+
+class UnknownRun(KeyError):
+    """No run has this id."""
+
+
+class RunConflict(Exception):
+    """The notebook already has a run in progress."""
+
+    def __init__(self, path: str, run_id: str):
+        super().__init__(f"'{path}' is already running (run {run_id}); cancel it or wait for it to finish")
+        self.run_id = run_id
+
+
+def run_error_of(exc: BaseException) -> dict[str, Any]:
+    """An exception that ended a run, in the shape of ``RunResult.error``."""
+    where = getattr(exc, "location", None)
+    if isinstance(exc, KaleLikeError):
+        message, trace = exc.render(), getattr(exc, "traceback_text", "") or ""
+    else:
+        message = f"{type(exc).__name__}: {exc}"
+        trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return {"step": getattr(where, "step", None), "cell": getattr(where, "cell", None),
+            "line": getattr(where, "line", None), "message": message, "traceback": trace}
+
+
+class Run:
+    """One pipeline run: its request, its events so far, and a cancel switch."""
+
+    def __init__(self, path: str, backend: str, describe_output: Callable[[str | None], dict]):
+        self.id = uuid.uuid4().hex[:12]
+        self.path = path
+        self.backend = backend
+        self.started = time.time()
+        self.cancel = threading.Event()
+        self._describe_output = describe_output
+        self._events: list[dict] = []
+        self._finished = False
+        self._lock = threading.Lock()
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future]] = []
+
+    @property
+    def finished(self) -> bool:
+        return self._finished
+
+    def add_event(self, event: dict) -> None:
+        """Record one event (called from the run's thread) and wake everyone following."""
+        event = dict(event)
+        if event.get("type") == "finished":
+            event.update(self._describe_output(event.get("output")))
+        with self._lock:
+            if self._finished:
+                return
+            event["seq"] = len(self._events)
+            self._events.append(event)
+            self._finished = event.get("type") == "finished"
+            waiters, self._waiters = self._waiters, []
+        for loop, future in waiters:
+            loop.call_soon_threadsafe(_resolve, future)
+
+    def events_since(self, seq: int) -> list[dict]:
+        with self._lock:
+            return self._events[max(seq, 0):]
+
+    async def wait(self, seq: int, timeout: float) -> bool:
+        """Wait until event ``seq`` exists or the run ends; False on timeout."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        with self._lock:
+            if len(self._events) > seq or self._finished:
+                return True
+            self._waiters.append((loop, future))
+        try:
+            await asyncio.wait_for(future, timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
+        finally:
+            with self._lock:
+                if (loop, future) in self._waiters:
+                    self._waiters.remove((loop, future))
+
+    def status(self) -> dict[str, Any]:
+        """A snapshot: overall state, each step's latest state, and the final result."""
+        events = self.events_since(0)
+        steps: dict[str, dict] = {}
+        plan: dict[str, Any] = {"steps": [], "edges": []}
+        result = None
+        for event in events:
+            kind = event.get("type")
+            if kind == "plan":
+                plan = {"steps": event.get("steps", []), "edges": event.get("edges", [])}
+                steps.update({name: {"state": "waiting", "elapsed": 0.0} for name in plan["steps"]})
+            elif kind == "step":
+                steps[event["step"]] = {"state": event.get("state"), "elapsed": event.get("elapsed", 0.0)}
+            elif kind == "finished":
+                result = {k: v for k, v in event.items() if k not in ("type", "seq")}
+        return {"id": self.id, "path": self.path, "backend": self.backend, "started": self.started,
+                "state": _overall_state(result, self.cancel.is_set()), "plan": plan, "steps": steps,
+                "result": result, "events": len(events)}
+
+
+def _resolve(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _overall_state(result: dict | None, cancelled: bool) -> str:
+    if result is None:
+        return "cancelling" if cancelled else "running"
+    if result.get("ok"):
+        return "succeeded"
+    return "cancelled" if cancelled else "failed"
+
+
+class RunRegistry:
+    """The runs this server started: at most one active run per notebook."""
+
+    def __init__(self, keep: int = 50):
+        self._runs: dict[str, Run] = {}
+        self._keep = keep
+        self._lock = threading.Lock()
+
+    def start(self, path: str, backend: str, runner: Runner,
+              describe_output: Callable[[str | None], dict]) -> Run:
+        """Start ``runner`` in a new thread and return its :class:`Run` at once."""
+        with self._lock:
+            for other in self._runs.values():
+                if other.path == path and not other.finished:
+                    raise RunConflict(path, other.id)
+            run = Run(path, backend, describe_output)
+            self._runs[run.id] = run
+            self._forget_old()
+        thread = threading.Thread(target=_execute, args=(run, runner), name=f"kale-like-run-{run.id}",
+                                  daemon=True)
+        thread.start()
+        return run
+
+    def get(self, run_id: str) -> Run:
+        try:
+            return self._runs[run_id]
+        except KeyError:
+            raise UnknownRun(run_id) from None
+
+    def list(self) -> list[Run]:
+        return sorted(self._runs.values(), key=lambda r: r.started, reverse=True)
+
+    def cancel_all(self) -> None:
+        for run in list(self._runs.values()):
+            run.cancel.set()
+
+    def _forget_old(self) -> None:
+        done = [r for r in sorted(self._runs.values(), key=lambda r: r.started) if r.finished]
+        for run in done[: max(0, len(self._runs) - self._keep)]:
+            del self._runs[run.id]
+
+
+def _execute(run: Run, runner: Runner) -> None:
+    try:
+        result = runner(run.add_event, run.cancel)
+        run.add_event({"type": "finished", "ok": bool(getattr(result, "ok", False)),
+                       "output": getattr(result, "output", None), "error": getattr(result, "error", None)})
+    except BaseException as exc:  # the thread must always report how the run ended
+        run.add_event({"type": "finished", "ok": False, "output": None, "error": run_error_of(exc)})

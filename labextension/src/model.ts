@@ -1,0 +1,511 @@
+/**
+ * The panel's model: the active notebook's pipeline settings, its analysis (steps,
+ * edges, diagnostics) kept fresh as the notebook changes, and the progress of its
+ * runs. React components render it; it does no rendering and knows the notebook
+ * only through `INotebookDocument`, so tests drive it with a fake.
+ */
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { ServerError } from './errors';
+import type { IKaleLikeClient } from './request';
+import { readCellTags } from './tags';
+import {
+  IAnalysis,
+  IParameter,
+  IPipelineMetadata,
+  IRunRequest,
+  IRunResult,
+  IRunStatus,
+  IServerErrorBody,
+  IStepInfo,
+  IStepProgress,
+  IUserSettings,
+  RunEvent,
+  RunState
+} from './tokens';
+
+export interface ICellView {
+  type: string;
+  tags: string[];
+}
+
+/** The notebook as the model sees it. `index.ts` adapts a JupyterLab NotebookPanel. */
+export interface INotebookDocument {
+  readonly path: string;
+  /** Cells, tags, sources or notebook metadata changed. */
+  readonly changed: ISignal<INotebookDocument, void>;
+  cells(): ICellView[];
+  setCellTags(index: number, tags: string[]): void;
+  metadata(): Partial<IPipelineMetadata>;
+  setMetadata(patch: Partial<IPipelineMetadata>): void;
+  /** The notebook as JSON, unsaved edits included. */
+  content(): unknown;
+  save(): Promise<void>;
+  /** Scroll to and select a cell (1-based number). */
+  revealCell(cell: number): void;
+  /** Show which cell failed (1-based), or clear the mark with null. */
+  markFailedCell(cell: number | null): void;
+}
+
+export interface IStepRunView extends IStepProgress {
+  /** When a running step started, by this browser's clock (ms), for a live timer. */
+  since?: number;
+}
+
+export interface IRunView {
+  id: string | null;
+  state: RunState;
+  order: string[];
+  steps: Record<string, IStepRunView>;
+  result: IRunResult | null;
+  transport: 'stream' | 'polling';
+  cancelRequested: boolean;
+}
+
+export interface INotice {
+  kind: 'error' | 'info';
+  text: string;
+}
+
+interface IDocumentState {
+  analysis: IAnalysis | null;
+  analysisError: IServerErrorBody | null;
+  analyzing: boolean;
+  analysisSeq: number;
+  run: IRunView | null;
+  parameters: Record<string, string>;
+  notice: INotice | null;
+}
+
+export interface IPipelineModelOptions {
+  client: IKaleLikeClient;
+  /** Hand a compiled pipeline to the user (a file download in the browser). */
+  download?: (filename: string, text: string) => void;
+  analyzeDelay?: number;
+  pollInterval?: number;
+}
+
+const FINAL: ReadonlyArray<RunState> = ['succeeded', 'failed', 'cancelled'];
+export const DEFAULT_USER_SETTINGS: IUserSettings = {
+  backend: 'local',
+  kfp: { host: '', namespace: '', authMode: 'none', token: '' }
+};
+
+export class PipelineModel {
+  constructor(options: IPipelineModelOptions) {
+    this._client = options.client;
+    this._download = options.download ?? (() => undefined);
+    this._analyzeDelay = options.analyzeDelay ?? 400;
+    this._pollInterval = options.pollInterval ?? 1000;
+  }
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get document(): INotebookDocument | null {
+    return this._document;
+  }
+
+  setDocument(document: INotebookDocument | null): void {
+    if (document === this._document) {
+      return;
+    }
+    this._document?.changed.disconnect(this._onDocumentChanged, this);
+    this._document = document;
+    document?.changed.connect(this._onDocumentChanged, this);
+    if (document && this.enabled && !this._state(document).analysis) {
+      this.scheduleAnalyze(0);
+    }
+    this._changed.emit();
+  }
+
+  get userSettings(): IUserSettings {
+    return this._settings;
+  }
+
+  setUserSettings(settings: IUserSettings): void {
+    this._settings = settings;
+    this._changed.emit();
+  }
+
+  /** Pipeline settings from the notebook metadata, with defaults filled in. */
+  get metadata(): IPipelineMetadata {
+    return pipelineMetadata(this._document);
+  }
+
+  get enabled(): boolean {
+    return this._document !== null && this.metadata.enabled;
+  }
+
+  setEnabled(enabled: boolean): void {
+    this.updateMetadata({ enabled });
+    if (enabled) {
+      this.scheduleAnalyze(0);
+    }
+  }
+
+  updateMetadata(patch: Partial<IPipelineMetadata>): void {
+    this._document?.setMetadata(patch);
+    this._changed.emit();
+  }
+
+  get analysis(): IAnalysis | null {
+    return this._current()?.analysis ?? null;
+  }
+
+  get analysisError(): IServerErrorBody | null {
+    return this._current()?.analysisError ?? null;
+  }
+
+  get analyzing(): boolean {
+    return this._current()?.analyzing ?? false;
+  }
+
+  get steps(): IStepInfo[] {
+    return this.analysis?.steps ?? [];
+  }
+
+  get parameters(): IParameter[] {
+    return this.analysis?.pipeline?.parameters ?? [];
+  }
+
+  /** The overrides typed for pipeline parameters, as text. */
+  get parameterValues(): Record<string, string> {
+    return this._current()?.parameters ?? {};
+  }
+
+  setParameterValue(name: string, value: string): void {
+    const state = this._current();
+    if (state) {
+      state.parameters = { ...state.parameters, [name]: value };
+      this._changed.emit();
+    }
+  }
+
+  /** The step a cell (1-based) belongs to: from the analysis, else from its own tag. */
+  stepOfCell(cell: number): string | null {
+    for (const step of this.steps) {
+      if (step.cells.includes(cell)) {
+        return step.name;
+      }
+    }
+    const tags = this._document?.cells()[cell - 1]?.tags ?? [];
+    return readCellTags(tags).step;
+  }
+
+  get run(): IRunView | null {
+    return this._current()?.run ?? null;
+  }
+
+  get running(): boolean {
+    const run = this.run;
+    return run !== null && !FINAL.includes(run.state);
+  }
+
+  get notice(): INotice | null {
+    return this._current()?.notice ?? null;
+  }
+
+  revealCell(cell: number): void {
+    this._document?.revealCell(cell);
+  }
+
+  /** Re-analyze after `delay` ms, coalescing bursts of edits. */
+  scheduleAnalyze(delay = this._analyzeDelay): void {
+    clearTimeout(this._analyzeTimer);
+    this._analyzeTimer = setTimeout(() => void this.analyze(), delay);
+  }
+
+  async analyze(): Promise<void> {
+    const document = this._document;
+    if (!document || !this.enabled) {
+      return;
+    }
+    const state = this._state(document);
+    const seq = ++state.analysisSeq;
+    state.analyzing = true;
+    this._changed.emit();
+    try {
+      const analysis = await this._client.analyze(document.path, document.content());
+      if (seq === state.analysisSeq) {
+        state.analysis = analysis;
+        state.analysisError = null;
+      }
+    } catch (error) {
+      if (seq === state.analysisSeq) {
+        state.analysisError = errorBody(error);
+      }
+    } finally {
+      if (seq === state.analysisSeq) {
+        state.analyzing = false;
+        this._changed.emit();
+      }
+    }
+  }
+
+  /** Save the notebook, start a run on the server and follow its progress to the end. */
+  async compileAndRun(): Promise<void> {
+    const document = this._document;
+    if (!document || this.running) {
+      return;
+    }
+    const state = this._state(document);
+    const order = state.analysis?.steps.map(s => s.name) ?? [];
+    const run: IRunView = {
+      id: null,
+      state: 'starting',
+      order,
+      steps: Object.fromEntries(order.map(name => [name, { state: 'waiting', elapsed: 0 }])),
+      result: null,
+      transport: 'stream',
+      cancelRequested: false
+    };
+    state.run = run;
+    state.notice = null;
+    document.markFailedCell(null);
+    this._changed.emit();
+    try {
+      await document.save();
+      const status = await this._client.startRun(this._runRequest(document, state));
+      run.id = status.id;
+      this._applyStatus(run, status);
+      if (run.cancelRequested) {
+        await this._client.cancelRun(status.id);
+      }
+      await this._follow(document, run);
+    } catch (error) {
+      this._finish(document, run, { ok: false, output: null, error: runErrorOf(error) });
+    }
+  }
+
+  async compileOnly(): Promise<void> {
+    const document = this._document;
+    if (!document) {
+      return;
+    }
+    const state = this._state(document);
+    try {
+      await document.save();
+      const compiled = await this._client.compile(document.path);
+      this._download(compiled.filename, compiled.yaml);
+      state.notice = { kind: 'info', text: `Compiled ${compiled.filename}` };
+    } catch (error) {
+      state.notice = { kind: 'error', text: errorBody(error).message };
+    }
+    this._changed.emit();
+  }
+
+  async cancel(): Promise<void> {
+    const run = this.run;
+    if (!run || FINAL.includes(run.state)) {
+      return;
+    }
+    run.cancelRequested = true;
+    run.state = 'cancelling';
+    this._changed.emit();
+    if (run.id) {
+      await this._client.cancelRun(run.id);
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this._analyzeTimer);
+    this.setDocument(null);
+    Signal.clearData(this);
+  }
+
+  private async _follow(document: INotebookDocument, run: IRunView): Promise<void> {
+    const id = run.id!;
+    let last = -1;
+    try {
+      last = await this._client.streamRunEvents(id, last, event => this._applyEvent(document, run, event));
+    } catch {
+      run.transport = 'polling';
+      this._changed.emit();
+    }
+    while (!FINAL.includes(run.state)) {
+      await sleep(this._pollInterval);
+      const status = await this._client.runStatus(id);
+      this._applyStatus(run, status);
+      if (status.result) {
+        this._finish(document, run, status.result);
+      }
+      this._changed.emit();
+    }
+  }
+
+  private _applyEvent(document: INotebookDocument, run: IRunView, event: RunEvent): void {
+    if (event.type === 'plan') {
+      run.order = event.steps;
+      for (const name of event.steps) {
+        run.steps[name] = run.steps[name] ?? { state: 'waiting', elapsed: 0 };
+      }
+    } else if (event.type === 'step') {
+      run.steps[event.step] = {
+        state: event.state,
+        elapsed: event.elapsed,
+        since: event.state === 'running' ? Date.now() - event.elapsed * 1000 : undefined
+      };
+      if (!run.order.includes(event.step)) {
+        run.order = [...run.order, event.step];
+      }
+      if (run.state === 'starting') {
+        run.state = 'running';
+      }
+    } else if (event.type === 'finished') {
+      this._finish(document, run, event);
+      return;
+    }
+    this._changed.emit();
+  }
+
+  private _applyStatus(run: IRunView, status: IRunStatus): void {
+    if (status.plan.steps.length) {
+      run.order = status.plan.steps;
+    }
+    for (const [name, progress] of Object.entries(status.steps)) {
+      run.steps[name] = { ...progress };
+    }
+    if (!status.result && !run.cancelRequested) {
+      run.state = status.state;
+    }
+  }
+
+  private _finish(document: INotebookDocument, run: IRunView, result: IRunResult): void {
+    const { ok, output, error, output_path, output_url } = result;
+    run.result = { ok, output, error, output_path, output_url };
+    run.state = ok ? 'succeeded' : run.cancelRequested ? 'cancelled' : 'failed';
+    for (const progress of Object.values(run.steps)) {
+      progress.since = undefined;
+    }
+    document.markFailedCell(!ok && error?.cell ? error.cell : null);
+    this._changed.emit();
+  }
+
+  private _runRequest(document: INotebookDocument, state: IDocumentState): IRunRequest {
+    const request: IRunRequest = {
+      path: document.path,
+      backend: this._settings.backend,
+      parameters: parameterOverrides(this.parameters, state.parameters)
+    };
+    if (request.backend === 'kfp') {
+      const kfp = this._settings.kfp;
+      request.kfp = {
+        host: kfp.host || undefined,
+        namespace: kfp.namespace || undefined,
+        token: kfp.authMode === 'token' ? kfp.token || undefined : undefined
+      };
+    }
+    return request;
+  }
+
+  private _onDocumentChanged(): void {
+    if (this.enabled) {
+      this.scheduleAnalyze();
+    }
+    this._changed.emit();
+  }
+
+  private _current(): IDocumentState | null {
+    return this._document ? this._state(this._document) : null;
+  }
+
+  private _state(document: INotebookDocument): IDocumentState {
+    let state = this._states.get(document);
+    if (!state) {
+      state = {
+        analysis: null,
+        analysisError: null,
+        analyzing: false,
+        analysisSeq: 0,
+        run: null,
+        parameters: {},
+        notice: null
+      };
+      this._states.set(document, state);
+    }
+    return state;
+  }
+
+  private _client: IKaleLikeClient;
+  private _download: (filename: string, text: string) => void;
+  private _analyzeDelay: number;
+  private _pollInterval: number;
+  private _analyzeTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  private _document: INotebookDocument | null = null;
+  private _settings: IUserSettings = DEFAULT_USER_SETTINGS;
+  private _states = new WeakMap<INotebookDocument, IDocumentState>();
+  private _changed = new Signal<this, void>(this);
+}
+
+/**
+ * A notebook's pipeline settings with defaults filled in. A notebook that already
+ * carries pipeline tags (from Kale, or the CLI) starts enabled.
+ */
+export function pipelineMetadata(document: INotebookDocument | null): IPipelineMetadata {
+  const stored = document?.metadata() ?? {};
+  const tagged = () => (document?.cells() ?? []).some(c => readCellTags(c.tags).role !== 'none');
+  return {
+    enabled: stored.enabled ?? tagged(),
+    pipeline_name: stored.pipeline_name ?? '',
+    description: stored.description ?? '',
+    experiment: stored.experiment ?? '',
+    base_image: stored.base_image ?? ''
+  };
+}
+
+/** Typed overrides for the parameters the user changed; untouched ones keep their default. */
+export function parameterOverrides(
+  parameters: ReadonlyArray<IParameter>,
+  values: Record<string, string>
+): Record<string, unknown> {
+  const overrides: Record<string, unknown> = {};
+  for (const parameter of parameters) {
+    const text = values[parameter.name];
+    if (text === undefined || text === String(parameter.default)) {
+      continue;
+    }
+    overrides[parameter.name] = typedValue(parameter.type, text);
+  }
+  return overrides;
+}
+
+function typedValue(type: string, text: string): unknown {
+  if (type === 'str') {
+    return text;
+  }
+  if (type === 'bool') {
+    return /^(true|1|yes)$/i.test(text.trim());
+  }
+  if ((type === 'int' || type === 'float') && text.trim() !== '' && !isNaN(Number(text))) {
+    return Number(text);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function errorBody(error: unknown): IServerErrorBody {
+  if (error instanceof ServerError) {
+    return error.body;
+  }
+  return { message: error instanceof Error ? error.message : String(error) };
+}
+
+function runErrorOf(error: unknown) {
+  const body = errorBody(error);
+  return {
+    step: body.diagnostic?.step ?? null,
+    cell: body.diagnostic?.cell ?? null,
+    line: body.diagnostic?.line ?? null,
+    message: body.message,
+    traceback: body.traceback ?? ''
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms));
+}

@@ -1,0 +1,109 @@
+/**
+ * `INotebookDocument` over a JupyterLab NotebookPanel: what the model reads and
+ * writes (cell tags, `metadata.kale_like`), and where it points the user.
+ */
+import { NotebookPanel } from '@jupyterlab/notebook';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { ICellView, INotebookDocument } from './model';
+import { IPipelineMetadata } from './tokens';
+
+export const METADATA_KEY = 'kale_like';
+export const FAILED_CELL_CLASS = 'kale-like-failed-cell';
+
+export class NotebookDocument implements INotebookDocument {
+  constructor(readonly panel: NotebookPanel) {
+    const model = panel.content.model;
+    model?.contentChanged.connect(this._emit, this);
+    model?.metadataChanged.connect(this._emit, this);
+    panel.context.pathChanged.connect(this._emit, this);
+  }
+
+  get path(): string {
+    return this.panel.context.path;
+  }
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  cells(): ICellView[] {
+    const cells = this.panel.content.model?.sharedModel.cells ?? [];
+    return cells.map(cell => ({
+      type: cell.cell_type,
+      tags: tagsOf(cell.getMetadata('tags'))
+    }));
+  }
+
+  setCellTags(index: number, tags: string[]): void {
+    const cell = this.panel.content.model?.sharedModel.cells[index];
+    if (!cell) {
+      return;
+    }
+    if (tags.length) {
+      cell.setMetadata('tags', tags);
+    } else {
+      cell.deleteMetadata('tags');
+    }
+  }
+
+  metadata(): Partial<IPipelineMetadata> {
+    const stored = this.panel.content.model?.getMetadata(METADATA_KEY);
+    return stored && typeof stored === 'object' ? (stored as Partial<IPipelineMetadata>) : {};
+  }
+
+  setMetadata(patch: Partial<IPipelineMetadata>): void {
+    const model = this.panel.content.model;
+    if (!model) {
+      return;
+    }
+    const next: Record<string, unknown> = { ...this.metadata(), ...patch };
+    for (const key of Object.keys(next)) {
+      if (next[key] === '' || next[key] === undefined) {
+        delete next[key];
+      }
+    }
+    model.setMetadata(METADATA_KEY, next);
+  }
+
+  content(): unknown {
+    return this.panel.content.model?.toJSON();
+  }
+
+  async save(): Promise<void> {
+    await this.panel.context.save();
+  }
+
+  revealCell(cell: number): void {
+    const notebook = this.panel.content;
+    const widget = notebook.widgets[cell - 1];
+    if (!widget) {
+      return;
+    }
+    notebook.activeCellIndex = cell - 1;
+    void notebook.scrollToCell(widget, 'center');
+  }
+
+  markFailedCell(cell: number | null): void {
+    this.panel.content.widgets.forEach((widget, index) => {
+      widget.toggleClass(FAILED_CELL_CLASS, cell === index + 1);
+    });
+    if (cell !== null) {
+      this.revealCell(cell);
+    }
+  }
+
+  dispose(): void {
+    Signal.clearData(this);
+  }
+
+  private _emit(): void {
+    this._changed.emit();
+  }
+
+  private _changed = new Signal<this, void>(this);
+}
+
+function tagsOf(value: unknown): string[] {
+  return Array.isArray(value) ? value.map(String) : [];
+}

@@ -1,0 +1,275 @@
+/**
+ * The cell-tag grammar, as the tag editor reads and writes it.
+ *
+ * It is the grammar the CLI reads (`kale_like/notebook/tags.py`): a notebook tagged
+ * here compiles identically from the command line. Tags this editor does not manage
+ * (`request:`, `env:`, `secret:`, `hide-input`, …) are kept untouched, in order.
+ */
+
+export type CellRole =
+  | 'none'
+  | 'step'
+  | 'imports'
+  | 'functions'
+  | 'parameters'
+  | 'metrics'
+  | 'skip';
+
+export const ROLES: ReadonlyArray<{ role: CellRole; label: string }> = [
+  { role: 'none', label: '—' },
+  { role: 'step', label: 'Step' },
+  { role: 'imports', label: 'Imports' },
+  { role: 'functions', label: 'Functions' },
+  { role: 'parameters', label: 'Parameters' },
+  { role: 'metrics', label: 'Metrics' },
+  { role: 'skip', label: 'Skip' }
+];
+
+export const STEP_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,62}$/;
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|Pi|M|G|T|P|E|Ei)?$/;
+const IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/;
+const GPU_KEYS = ['nvidia.com/gpu', 'amd.com/gpu'];
+
+const ROLE_OF_TAG: Record<string, CellRole> = {
+  imports: 'imports',
+  functions: 'functions',
+  'pipeline-parameters': 'parameters',
+  parameters: 'parameters',
+  'pipeline-metrics': 'metrics',
+  skip: 'skip'
+};
+
+const TAG_OF_ROLE: Record<Exclude<CellRole, 'none' | 'step'>, string> = {
+  imports: 'imports',
+  functions: 'functions',
+  parameters: 'pipeline-parameters',
+  metrics: 'pipeline-metrics',
+  skip: 'skip'
+};
+
+/** The step settings the dialog edits; each maps to one tag. */
+export interface IStepSettings {
+  image?: string;
+  cpu?: string;
+  memory?: string;
+  gpu?: string;
+  gpuKey?: string;
+  cache?: 'enabled' | 'disabled';
+  retries?: number;
+}
+
+/** One cell's tags, split into what the editor manages and the rest. */
+export interface ICellTags {
+  role: CellRole;
+  step: string | null;
+  prev: string[];
+  settings: IStepSettings;
+  /** Tags kept as they are. */
+  other: string[];
+  /** `parameters` (papermill) or `pipeline-parameters`: kept as the user wrote it. */
+  parametersTag: string;
+}
+
+export function readCellTags(tags: ReadonlyArray<string>): ICellTags {
+  const parsed: ICellTags = {
+    role: 'none',
+    step: null,
+    prev: [],
+    settings: {},
+    other: [],
+    parametersTag: 'pipeline-parameters'
+  };
+  for (const raw of tags) {
+    const tag = String(raw).trim();
+    if (tag) {
+      readOne(tag, parsed);
+    }
+  }
+  return parsed;
+}
+
+function readOne(tag: string, into: ICellTags): void {
+  if (tag in ROLE_OF_TAG) {
+    into.role = ROLE_OF_TAG[tag];
+    if (into.role === 'parameters') {
+      into.parametersTag = tag;
+    }
+    return;
+  }
+  const colon = tag.indexOf(':');
+  const prefix = colon < 0 ? tag : tag.slice(0, colon);
+  const rest = colon < 0 ? '' : tag.slice(colon + 1);
+  if ((prefix === 'step' || prefix === 'block') && STEP_NAME.test(rest)) {
+    into.role = 'step';
+    into.step = rest;
+  } else if (prefix === 'prev' && STEP_NAME.test(rest)) {
+    if (!into.prev.includes(rest)) {
+      into.prev.push(rest);
+    }
+  } else if (!readSetting(prefix, rest, into.settings)) {
+    into.other.push(tag);
+  }
+}
+
+function readSetting(prefix: string, rest: string, settings: IStepSettings): boolean {
+  if (prefix === 'image' && rest) {
+    settings.image = rest;
+    return true;
+  }
+  if (prefix === 'cache' && (rest === 'enabled' || rest === 'disabled')) {
+    settings.cache = rest;
+    return true;
+  }
+  if (prefix === 'retries' && /^\d+$/.test(rest)) {
+    settings.retries = Number(rest);
+    return true;
+  }
+  if (prefix !== 'limit') {
+    return false;
+  }
+  const cut = rest.lastIndexOf(':');
+  const key = rest.slice(0, cut);
+  const value = rest.slice(cut + 1);
+  if (cut < 0 || !value) {
+    return false;
+  }
+  if (key === 'cpu' || key === 'memory') {
+    settings[key] = value;
+    return true;
+  }
+  if (GPU_KEYS.includes(key)) {
+    settings.gpu = value;
+    settings.gpuKey = key;
+    return true;
+  }
+  return false;
+}
+
+/** The tags for `state`, in a fixed order: role, step, prev, settings, then the rest. */
+export function writeCellTags(state: ICellTags): string[] {
+  const tags: string[] = [];
+  if (state.role === 'step' && state.step) {
+    tags.push(`step:${state.step}`);
+    tags.push(...state.prev.map(name => `prev:${name}`));
+    tags.push(...settingsTags(state.settings));
+  } else if (state.role === 'parameters') {
+    tags.push(state.parametersTag);
+  } else if (state.role !== 'none' && state.role !== 'step') {
+    tags.push(TAG_OF_ROLE[state.role]);
+  }
+  for (const tag of state.other) {
+    if (!tags.includes(tag)) {
+      tags.push(tag);
+    }
+  }
+  return tags;
+}
+
+function settingsTags(settings: IStepSettings): string[] {
+  const tags: string[] = [];
+  if (settings.image) {
+    tags.push(`image:${settings.image}`);
+  }
+  if (settings.cpu) {
+    tags.push(`limit:cpu:${settings.cpu}`);
+  }
+  if (settings.memory) {
+    tags.push(`limit:memory:${settings.memory}`);
+  }
+  if (settings.gpu) {
+    tags.push(`limit:${settings.gpuKey || GPU_KEYS[0]}:${settings.gpu}`);
+  }
+  if (settings.cache) {
+    tags.push(`cache:${settings.cache}`);
+  }
+  if (settings.retries !== undefined && settings.retries > 0) {
+    tags.push(`retries:${settings.retries}`);
+  }
+  return tags;
+}
+
+/** Give the cell a role. A step keeps (or gets) a name; other roles drop step tags. */
+export function withRole(
+  tags: ReadonlyArray<string>,
+  role: CellRole,
+  stepName?: string
+): string[] {
+  const state = readCellTags(tags);
+  if (role === 'step') {
+    const name = stepName ?? state.step;
+    if (!name || !STEP_NAME.test(name)) {
+      throw new Error(stepNameProblem(name ?? ''));
+    }
+    return writeCellTags({ ...state, role, step: name });
+  }
+  return writeCellTags({ ...state, role, step: null, prev: [], settings: {} });
+}
+
+export function withStepName(tags: ReadonlyArray<string>, name: string): string[] {
+  return withRole(tags, 'step', name);
+}
+
+export function withPrev(tags: ReadonlyArray<string>, prev: ReadonlyArray<string>): string[] {
+  const state = readCellTags(tags);
+  if (state.role !== 'step') {
+    throw new Error('only a step can depend on other steps: set the cell role to Step first');
+  }
+  const unique = prev.filter((name, i) => STEP_NAME.test(name) && prev.indexOf(name) === i);
+  return writeCellTags({ ...state, prev: unique });
+}
+
+export function withSettings(tags: ReadonlyArray<string>, settings: IStepSettings): string[] {
+  const state = readCellTags(tags);
+  if (state.role !== 'step') {
+    throw new Error('step settings need a step: set the cell role to Step first');
+  }
+  const problem = settingsProblem(settings);
+  if (problem) {
+    throw new Error(problem);
+  }
+  return writeCellTags({ ...state, settings: { ...settings } });
+}
+
+/** Why `name` cannot be a step name, or '' when it can. */
+export function stepNameProblem(name: string): string {
+  if (STEP_NAME.test(name)) {
+    return '';
+  }
+  if (!name) {
+    return 'a step needs a name';
+  }
+  return `'${name}' is not a step name: start with a letter or '_', then letters, digits, '_' or '-' (at most 63)`;
+}
+
+/** Why `settings` would not make valid tags, or '' when they would. */
+export function settingsProblem(settings: IStepSettings): string {
+  if (settings.image && !IMAGE_REF.test(settings.image)) {
+    return `'${settings.image}' is not a container image reference`;
+  }
+  for (const key of ['cpu', 'memory', 'gpu'] as const) {
+    const value = settings[key];
+    if (value && !QUANTITY.test(value)) {
+      return `${key}: '${value}' is not a quantity (e.g. 500m, 2, 4Gi)`;
+    }
+  }
+  const retries = settings.retries;
+  if (retries !== undefined && (!Number.isInteger(retries) || retries < 0)) {
+    return 'retries must be a whole number (0 or more)';
+  }
+  return '';
+}
+
+/**
+ * Step names written in tags, in notebook order, with the index of the first
+ * cell of each: what the tag editor offers for autocompletion and "depends on".
+ */
+export function stepsInTags(cells: ReadonlyArray<ReadonlyArray<string>>): Map<string, number> {
+  const first = new Map<string, number>();
+  cells.forEach((tags, index) => {
+    const { step } = readCellTags(tags);
+    if (step && !first.has(step)) {
+      first.set(step, index);
+    }
+  });
+  return first;
+}

@@ -1,0 +1,175 @@
+/**
+ * The JSON the server extension speaks, declared once. Field names follow the
+ * Python API (`kale_like.api`), so they stay snake_case where it does.
+ */
+
+export type Severity = 'error' | 'warning';
+
+export interface IDiagnostic {
+  severity: Severity;
+  message: string;
+  /** 1-based notebook cell number, counting every cell. */
+  cell: number | null;
+  line: number | null;
+  step: string | null;
+}
+
+export interface IParameter {
+  name: string;
+  default: unknown;
+  type: string;
+  cell: number;
+}
+
+export interface IStepInput {
+  name: string;
+  producer: string;
+}
+
+export interface IStepInfo {
+  name: string;
+  /** 1-based notebook cell numbers. */
+  cells: number[];
+  inputs: IStepInput[];
+  outputs: string[];
+  upstream: string[];
+  settings: Record<string, unknown>;
+}
+
+export type Edge = [string, string];
+
+export interface IAnalysis {
+  /** Null when the notebook cannot become a pipeline; `diagnostics` says why. */
+  pipeline: {
+    name: string;
+    description: string;
+    experiment: string | null;
+    parameters: IParameter[];
+  } | null;
+  steps: IStepInfo[];
+  edges: Edge[];
+  diagnostics: IDiagnostic[];
+}
+
+export type StepState =
+  | 'waiting'
+  | 'running'
+  | 'cached'
+  | 'succeeded'
+  | 'failed'
+  | 'skipped'
+  | 'cancelled';
+
+export type RunState =
+  | 'starting'
+  | 'running'
+  | 'cancelling'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled';
+
+export interface IRunError {
+  step: string | null;
+  cell: number | null;
+  line: number | null;
+  message: string;
+  traceback: string;
+}
+
+export interface IPlanEvent {
+  type: 'plan';
+  seq?: number;
+  steps: string[];
+  edges: Edge[];
+}
+
+export interface IStepEvent {
+  type: 'step';
+  seq?: number;
+  step: string;
+  state: StepState;
+  elapsed: number;
+}
+
+export interface IRunResult {
+  ok: boolean;
+  output: string | null;
+  error: IRunError | null;
+  /** The executed notebook as a contents path, when it is under the server root. */
+  output_path?: string | null;
+  /** The run page (Kubeflow Pipelines). */
+  output_url?: string | null;
+}
+
+export interface IFinishedEvent extends IRunResult {
+  type: 'finished';
+  seq?: number;
+}
+
+export type RunEvent = IPlanEvent | IStepEvent | IFinishedEvent;
+
+export interface IStepProgress {
+  state: StepState;
+  elapsed: number;
+}
+
+export interface IRunStatus {
+  id: string;
+  path: string;
+  backend: Backend;
+  started: number;
+  state: Exclude<RunState, 'starting'>;
+  plan: { steps: string[]; edges: Edge[] };
+  steps: Record<string, IStepProgress>;
+  result: IRunResult | null;
+  events: number;
+}
+
+export interface ICompileResult {
+  filename: string;
+  yaml: string;
+}
+
+export interface IServerInfo {
+  version: string;
+  backends: Backend[];
+}
+
+/** The body of every error response (one mapper on the server makes them). */
+export interface IServerErrorBody {
+  message: string;
+  diagnostic?: IDiagnostic;
+  traceback?: string;
+}
+
+export type Backend = 'local' | 'kfp';
+
+/** Kubeflow connection: JupyterLab settings, never written into the notebook. */
+export interface IKfpSettings {
+  host: string;
+  namespace: string;
+  authMode: 'none' | 'token';
+  token: string;
+}
+
+export interface IUserSettings {
+  backend: Backend;
+  kfp: IKfpSettings;
+}
+
+/** What the panel keeps in the notebook's `metadata.kale_like` (the CLI reads it too). */
+export interface IPipelineMetadata {
+  enabled: boolean;
+  pipeline_name: string;
+  description: string;
+  experiment: string;
+  base_image: string;
+}
+
+export interface IRunRequest {
+  path: string;
+  backend: Backend;
+  parameters: Record<string, unknown>;
+  /** Connection only; the experiment and the rest travel in the notebook. */
+  kfp?: { host?: string; namespace?: string; token?: string };
+}

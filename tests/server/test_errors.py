@@ -1,0 +1,45 @@
+"""The one error mapper: user errors are 400 with a diagnostic, the rest 500 with detail."""
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("tornado")
+
+from tornado import web  # noqa: E402
+
+from kale_like.errors import Location, StepFailed, TagError  # noqa: E402
+from kale_like.server.errors import error_response  # noqa: E402
+from kale_like.server.runs import RunConflict, UnknownRun, run_error_of  # noqa: E402
+
+
+def test_user_error_is_400_with_its_location():
+    status, body = error_response(TagError("invalid tag 'step:'", Location(cell=3, line=None), hint="see the README"))
+    assert status == 400
+    assert body["diagnostic"] == {"severity": "error", "message": "invalid tag 'step:' (see the README)",
+                                  "cell": 3, "line": None, "step": None}
+    assert "cell 3" in body["message"]
+
+
+def test_bug_is_500_with_traceback():
+    try:
+        raise RuntimeError("kaboom")
+    except RuntimeError as exc:
+        status, body = error_response(exc)
+    assert status == 500
+    assert body["message"] == "RuntimeError: kaboom"
+    assert "Traceback" in body["traceback"]
+
+
+@pytest.mark.parametrize("exc, status", [(web.HTTPError(404, "no notebook at '%s'", "x.ipynb"), 404),
+                                         (UnknownRun("abc"), 404), (RunConflict("a.ipynb", "abc"), 409)])
+def test_other_statuses(exc, status):
+    code, body = error_response(exc)
+    assert code == status
+    assert body["message"]
+
+
+def test_run_error_keeps_step_cell_line_and_traceback():
+    error = run_error_of(StepFailed("ValueError: boom", Location(cell=2, line=2, step="explode"),
+                                    traceback_text="Traceback ..."))
+    assert error["step"] == "explode" and error["cell"] == 2 and error["line"] == 2
+    assert error["traceback"] == "Traceback ..."
