@@ -70,3 +70,59 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     return repr(value)
+
+
+def compile(path: str | os.PathLike, output: str | os.PathLike | None = None, *, split: str = "auto",  # noqa: A001
+            parameters: dict | None = None, dsl: str | os.PathLike | None = None, options: Any = None) -> Any:
+    """Compile the notebook to Kubeflow Pipelines IR YAML with the real kfp compiler.
+
+    ``output`` defaults to NOTEBOOK.yaml; ``dsl`` also keeps the generated component
+    module there; ``options`` is a :class:`kale_like.kfp.CompileOptions`. Returns a
+    :class:`kale_like.kfp.compile.CompiledPipeline`.
+    """
+    from .kfp.compile import compile_plan
+    from .kfp.options import CompileOptions
+
+    overrides = dict(parameters or {})
+    options = options or CompileOptions(parameters=overrides)
+    if overrides and not options.parameters:
+        from dataclasses import replace
+
+        options = replace(options, parameters=overrides)
+    target = os.fspath(output) if output else os.path.splitext(os.fspath(path))[0] + ".yaml"
+    return compile_plan(plan(path, split, overrides), target, options, os.fspath(dsl) if dsl else None)
+
+
+def submit(path: str | os.PathLike, *, host: str | None = None, experiment: str | None = None,
+           pipeline_name: str | None = None, run_name: str | None = None, parameters: dict | None = None,
+           upload_only: bool = False, wait: bool = False, timeout: float = 24 * 3600, poll_interval: float = 5.0,
+           token: str | None = None, cookies: str | None = None, namespace: str | None = None,
+           ui_host: str | None = None, split: str = "auto", options: Any = None,
+           on_status: Callable[[str], None] | None = None) -> Any:
+    """Compile the notebook and submit it to Kubeflow Pipelines (see :mod:`kale_like.kfp.submit`).
+
+    ``parameters`` become the run's arguments (the compiled defaults are the notebook's).
+    Returns a :class:`kale_like.kfp.submit.Submission`.
+    """
+    import tempfile
+
+    from .kfp.compile import compile_plan
+    from .kfp.inputs import run_arguments
+    from .kfp.options import CompileOptions
+    from .kfp.submit import resolve_target, submit_package
+
+    from dataclasses import replace
+
+    overrides = dict(parameters or {})
+    found = plan(path, split, overrides)
+    target = resolve_target(host, notebook_host=found.notebook.settings.kfp_host, token=token, cookies=cookies,
+                            namespace=namespace, ui_host=ui_host)
+    with tempfile.TemporaryDirectory(prefix="kale_like-submit-") as folder:
+        options = replace(options or CompileOptions(), parameters=overrides)
+        compiled = compile_plan(found, os.path.join(folder, "pipeline.yaml"), options)
+        arguments = run_arguments(compiled.parameters, overrides)
+        return submit_package(
+            compiled.package_path, target, pipeline_name=pipeline_name or compiled.pipeline_name,
+            description=found.pipeline.description, experiment=experiment or found.pipeline.experiment or "Default",
+            run_name=run_name, arguments=arguments, upload_only=upload_only, wait=wait, timeout=timeout,
+            poll_interval=poll_interval, on_status=on_status)

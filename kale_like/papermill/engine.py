@@ -37,8 +37,8 @@ except ImportError as exc:  # pragma: no cover - the entry point is only loaded 
                         hint="pip install 'kale_like[papermill]'") from exc
 
 from .clock import CellClock
-from .transfer import (Handover, copy_results, error_output, failing_cell, find_injected, handover,
-                       injection_matches, step_cells)
+from .transfer import (Handover, copy_results, error_output, failing_cell, find_injected, first_error_cell,
+                       handover, injection_matches, step_cells)
 
 
 @dataclass(frozen=True)
@@ -190,8 +190,10 @@ def _mark_failure(result: Any, plan: Any, hand: Handover, owned: dict[str, list[
     error = result.error or {"message": "the run failed"}
     nb = clock.nb
     index = failing_cell(error, plan, hand, owned)
-    if index is None:
-        index = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), 0)
+    # Independent steps fail in parallel; papermill would have stopped at the first in notebook order.
+    first_error = first_error_cell(nb)
+    candidates = [i for i in (index, first_error) if i is not None]
+    index = min(candidates) if candidates else next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), 0)
     cell = nb.cells[index]
     # A cell's own failure without an error output (IPython's UsageError) stays as it is:
     # papermill reports those from the cell's metadata. Anything else gets one, so the

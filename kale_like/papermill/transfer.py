@@ -110,6 +110,16 @@ def failing_cell(error: dict, plan: Any, hand: Handover, owned: dict[str, list[i
     return cells[-1] if cells else None
 
 
+def first_error_cell(nb: Any) -> int | None:
+    """The first cell (in notebook order) holding an error it was not expected to raise."""
+    for index, cell in enumerate(nb.cells):
+        if "raises-exception" in (cell.get("metadata", {}).get("tags") or []):
+            continue
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return index
+    return None
+
+
 def error_output(error: dict) -> dict[str, Any]:
     """An nbformat ``error`` output for a failure that left none in the cell (a crash, a
     value that cannot travel), so papermill's banner and exit code point at it."""

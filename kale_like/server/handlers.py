@@ -6,6 +6,7 @@
 ``POST /kale-like/compile``           ``{path, split?}`` → ``{filename, yaml}`` (KFP IR)
 ``POST /kale-like/runs``              ``{path, split?, parameters?, backend?, jobs?, cache?, kfp?}``
                                       → 202 and the run's status; the run goes on in a thread
+                                      (``backend: kfp`` submits, ``kfp`` = ``{host, namespace, token}``)
 ``GET  /kale-like/runs``              the runs this server knows, newest first
 ``GET  /kale-like/runs/ID``           one run's status (the polling fallback)
 ``GET  /kale-like/runs/ID/events``    server-sent events, one per run event; ``?after=N`` or
@@ -21,10 +22,10 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import inspect
 import json
 import os
 from importlib import metadata
+from types import SimpleNamespace
 from typing import Any
 
 import tornado.web
@@ -32,7 +33,6 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 from tornado.iostream import StreamClosedError
 
-from ..errors import KaleLikeError
 from .errors import error_response
 from .paths import api_path_of, check_api_path, draft_copy, resolve_notebook
 from .runs import RunRegistry
@@ -126,8 +126,8 @@ def _compile_to_text(os_path: str, split: str) -> str:
 
     with tempfile.TemporaryDirectory(prefix="kale-like-compile-") as folder:
         target = os.path.join(folder, "pipeline.yaml")
-        written = _api().compile(os_path, output=target, split=split)
-        with open(written or target, encoding="utf-8") as handle:
+        compiled = _api().compile(os_path, output=target, split=split)
+        with open(getattr(compiled, "package_path", None) or target, encoding="utf-8") as handle:
             return handle.read()
 
 
@@ -141,7 +141,7 @@ class RunsHandler(KaleLikeHandler):
         body = self.body()
         os_path = await resolve_notebook(self.contents_manager, body.get("path"))
         options = _run_options(body, self.split_of(body))
-        runner = _runner(_api().run, os_path, options)
+        runner = _runner(_api(), os_path, options, _kfp_options(body))
         api_path = "/".join(check_api_path(body.get("path")))
         run = self.runs.start(api_path, options["backend"], runner, self._describe_output)
         self.set_status(202)
@@ -164,41 +164,36 @@ def _run_options(body: dict[str, Any], split: str) -> dict[str, Any]:
     jobs = body.get("jobs")
     if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
         raise tornado.web.HTTPError(400, "'jobs' must be a positive whole number")
-    options: dict[str, Any] = {"split": split, "parameters": parameters, "jobs": jobs,
-                               "cache": bool(body.get("cache", True)), "backend": backend}
-    kfp = body.get("kfp")
-    if backend == "kfp" and isinstance(kfp, dict):
-        options.update(_kfp_options(kfp))
-    return options
+    return {"split": split, "parameters": parameters, "jobs": jobs,
+            "cache": bool(body.get("cache", True)), "backend": backend}
 
 
-def _runner(run: Any, os_path: str, options: dict[str, Any]) -> Any:
-    """Bind ``api.run`` to one request. KFP connection settings are passed only as the
-    keywords ``api.run`` declares (``kfp_host``, ``kfp_token``, …); one it does not know
-    fails the run with a message instead of being dropped silently."""
-    accepted = inspect.signature(run).parameters
-    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values())
-    unknown = [k for k in options if k.startswith("kfp_") and k not in accepted and not takes_any]
-    if unknown:
-        names = ", ".join(k.removeprefix("kfp_") for k in unknown)
-        raise KaleLikeError(f"this kale_like cannot pass the Kubeflow settings {names} to a run yet",
-                            hint="clear them in the panel's Backend section, or upgrade kale_like")
+def _runner(api: Any, os_path: str, options: dict[str, Any], kfp: dict[str, str]) -> Any:
+    """Bind one request to the API: a local run reports step events; a Kubeflow run is
+    submitted (``api.submit``) and ends, from the panel's point of view, with its run page."""
+    if options["backend"] == "kfp":
+        def submit(on_event: Any, cancel: Any) -> Any:
+            submission = api.submit(os_path, parameters=options["parameters"], split=options["split"], **kfp)
+            return SimpleNamespace(ok=True, output=getattr(submission, "run_url", None), error=None)
+        return submit
 
     def execute(on_event: Any, cancel: Any) -> Any:
-        return run(os_path, on_event=on_event, cancel=cancel, **options)
+        return api.run(os_path, on_event=on_event, cancel=cancel, **options)
     return execute
 
 
-def _kfp_options(kfp: dict[str, Any]) -> dict[str, Any]:
+def _kfp_options(body: dict[str, Any]) -> dict[str, str]:
     """KFP connection settings from the panel (JupyterLab settings, never the notebook)."""
-    allowed = {"host": str, "namespace": str, "token": str}
+    kfp = body.get("kfp") or {}
+    if not isinstance(kfp, dict):
+        raise tornado.web.HTTPError(400, "'kfp' must be an object {host, namespace, token}")
     options = {}
-    for key, kind in allowed.items():
+    for key in ("host", "namespace", "token"):
         value = kfp.get(key)
         if value not in (None, ""):
-            if not isinstance(value, kind):
+            if not isinstance(value, str):
                 raise tornado.web.HTTPError(400, f"'kfp.{key}' must be a string")
-            options[f"kfp_{key}"] = value
+            options[key] = value
     return options
 
 

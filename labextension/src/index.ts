@@ -100,6 +100,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     panel.title.icon = pipelineIcon;
     shell.add(panel, 'left', { rank: 300 });
     trackNotebooks(tracker, model);
+    void model.loadServerInfo();
     if (registry) {
       void registry.load(PLUGIN_ID).then(loaded => {
         settings = loaded;

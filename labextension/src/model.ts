@@ -10,6 +10,7 @@ import { ServerError } from './errors';
 import type { IKaleLikeClient } from './request';
 import { readCellTags } from './tags';
 import {
+  Backend,
   IAnalysis,
   IParameter,
   IPipelineMetadata,
@@ -54,6 +55,7 @@ export interface IStepRunView extends IStepProgress {
 
 export interface IRunView {
   id: string | null;
+  backend: Backend;
   state: RunState;
   order: string[];
   steps: Record<string, IStepRunView>;
@@ -116,6 +118,21 @@ export class PipelineModel {
     document?.changed.connect(this._onDocumentChanged, this);
     if (document && this.enabled && !this._state(document).analysis) {
       this.scheduleAnalyze(0);
+    }
+    this._changed.emit();
+  }
+
+  /** Backends the server can run ('kfp' needs kale_like[kfp] on the server). */
+  get backends(): Backend[] {
+    return this._backends;
+  }
+
+  /** Ask the server what it can do; the panel offers only what it can. */
+  async loadServerInfo(): Promise<void> {
+    try {
+      this._backends = (await this._client.info()).backends;
+    } catch {
+      this._backends = ['local'];
     }
     this._changed.emit();
   }
@@ -254,6 +271,7 @@ export class PipelineModel {
     const order = state.analysis?.steps.map(s => s.name) ?? [];
     const run: IRunView = {
       id: null,
+      backend: this._settings.backend,
       state: 'starting',
       order,
       steps: Object.fromEntries(order.map(name => [name, { state: 'waiting', elapsed: 0 }])),
@@ -376,8 +394,12 @@ export class PipelineModel {
     const { ok, output, error, output_path, output_url } = result;
     run.result = { ok, output, error, output_path, output_url };
     run.state = ok ? 'succeeded' : run.cancelRequested ? 'cancelled' : 'failed';
-    for (const progress of Object.values(run.steps)) {
+    for (const [name, progress] of Object.entries(run.steps)) {
       progress.since = undefined;
+      if (run.backend === 'kfp' && progress.state === 'waiting') {
+        // Kubeflow runs the steps after submission; their progress is on the run page.
+        delete run.steps[name];
+      }
     }
     document.markFailedCell(!ok && error?.cell ? error.cell : null);
     this._changed.emit();
@@ -435,6 +457,7 @@ export class PipelineModel {
   private _analyzeTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   private _document: INotebookDocument | null = null;
   private _settings: IUserSettings = DEFAULT_USER_SETTINGS;
+  private _backends: Backend[] = ['local', 'kfp'];
   private _states = new WeakMap<INotebookDocument, IDocumentState>();
   private _changed = new Signal<this, void>(this);
 }

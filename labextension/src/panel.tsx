@@ -115,7 +115,7 @@ function EnabledView({ model, actions }: { model: PipelineModel; actions: IPanel
         <PipelineSettings model={model} />
       </Section>
       <Section title="Backend">
-        <BackendSettings settings={model.userSettings} save={actions.saveUserSettings} />
+        <BackendSettings settings={model.userSettings} backends={model.backends} save={actions.saveUserSettings} />
       </Section>
     </>
   );
@@ -217,6 +217,9 @@ function RunSummary(props: { run: IRunView; model: PipelineModel; actions: IPane
 }
 
 function runTitle(run: IRunView): string {
+  if (run.backend === 'kfp' && run.state === 'succeeded') {
+    return 'Submitted to Kubeflow Pipelines';
+  }
   switch (run.state) {
     case 'starting':
       return 'Starting…';
@@ -367,8 +370,13 @@ function PipelineSettings({ model }: { model: PipelineModel }): JSX.Element {
   );
 }
 
-function BackendSettings(props: { settings: IUserSettings; save: (s: IUserSettings) => void }): JSX.Element {
+function BackendSettings(props: {
+  settings: IUserSettings;
+  backends: string[];
+  save: (s: IUserSettings) => void;
+}): JSX.Element {
   const { settings, save } = props;
+  const kfpReady = props.backends.includes('kfp');
   const kfp = settings.kfp;
   const setKfp = (patch: Partial<IUserSettings['kfp']>) => save({ ...settings, kfp: { ...kfp, ...patch } });
   return (
@@ -381,7 +389,9 @@ function BackendSettings(props: { settings: IUserSettings; save: (s: IUserSettin
           onChange={e => save({ ...settings, backend: e.target.value as IUserSettings['backend'] })}
         >
           <option value="local">Local</option>
-          <option value="kfp">Kubeflow Pipelines</option>
+          <option value="kfp" disabled={!kfpReady && settings.backend !== 'kfp'}>
+            Kubeflow Pipelines{kfpReady ? '' : ' (server needs kale_like[kfp])'}
+          </option>
         </select>
       </label>
       {settings.backend === 'kfp' && (

@@ -184,17 +184,44 @@ async def test_malformed_run_requests_are_400(jp_fetch, write_notebook, body):
     assert status == 400, reply
 
 
-async def test_kubeflow_settings_the_engine_cannot_take_are_refused_not_dropped(jp_fetch, write_notebook):
-    import inspect
+async def test_a_kubeflow_run_is_submitted_with_the_panel_connection_and_links_its_page(
+        jp_fetch, write_notebook, monkeypatch):
+    from types import SimpleNamespace
 
     from kale_like import api
 
-    if "kfp_host" in inspect.signature(api.run).parameters:
-        pytest.skip("api.run takes the Kubeflow connection now")
+    seen = {}
+
+    def submit(path, **kwargs):
+        seen.update(kwargs, path=path)
+        return SimpleNamespace(run_id="r-1", run_url="http://127.0.0.1:9/#/runs/details/r-1")
+    monkeypatch.setattr(api, "submit", submit, raising=False)
     write_notebook("demo.ipynb", TWO_STEPS)
-    status, body = await call(jp_fetch, "POST", "runs",
-                              body={"path": "demo.ipynb", "backend": "kfp", "kfp": {"host": "http://127.0.0.1:9"}})
-    assert status == 400 and "host" in body["message"]
+    run = await start_run(jp_fetch, "demo.ipynb", backend="kfp", parameters={"n": 2},
+                          kfp={"host": "http://127.0.0.1:9", "token": "t0k", "namespace": ""})
+    finished = (await events_of(jp_fetch, run["id"]))[-1]
+    assert finished["ok"] is True
+    assert finished["output_url"] == "http://127.0.0.1:9/#/runs/details/r-1" and finished["output_path"] is None
+    assert seen["path"].endswith("demo.ipynb")
+    assert {k: seen[k] for k in ("host", "token", "parameters")} == {
+        "host": "http://127.0.0.1:9", "token": "t0k", "parameters": {"n": 2}}
+    assert "namespace" not in seen  # empty settings are left to the API's own defaults
+
+
+async def test_a_kubeflow_submission_that_fails_ends_the_run_with_its_message(jp_fetch, write_notebook,
+                                                                             monkeypatch):
+    from kale_like import api
+    from kale_like.errors import KaleLikeError
+
+    def submit(path, **kwargs):
+        raise KaleLikeError("cannot reach Kubeflow Pipelines at http://127.0.0.1:9", hint="check the KFP host")
+    monkeypatch.setattr(api, "submit", submit, raising=False)
+    write_notebook("demo.ipynb", TWO_STEPS)
+    run = await start_run(jp_fetch, "demo.ipynb", backend="kfp", kfp={"host": "http://127.0.0.1:9"})
+    finished = (await events_of(jp_fetch, run["id"]))[-1]
+    assert finished["ok"] is False and "cannot reach" in finished["error"]["message"]
+    status, body = await call(jp_fetch, "POST", "runs", body={"path": "demo.ipynb", "backend": "kfp", "kfp": "x"})
+    assert status == 400
 
 
 async def test_a_real_local_run_streams_progress_and_writes_the_executed_notebook(jp_fetch, write_notebook,

@@ -254,6 +254,13 @@ describe('PipelineModel runs', () => {
     const request = JSON.parse(client.calls.find(c => c.startsWith('run '))!.slice(4));
     expect(request).toEqual({ path: 'demo.ipynb', backend: 'kfp', parameters: {}, kfp: { host: 'http://kfp', namespace: 'ns' } });
     expect(model.run?.result?.output_url).toBe('https://kfp/#/runs/details/1');
+    expect(model.run?.steps).toEqual({});  // progress is on the run page, not 'waiting' here
+  });
+
+  it('learns which backends the server offers', async () => {
+    const model = new PipelineModel({ client: fakeClient({ info: async () => ({ version: '0', backends: ['local'] }) }) });
+    await model.loadServerInfo();
+    expect(model.backends).toEqual(['local']);
   });
 
   it('downloads the compiled pipeline', async () => {

@@ -1,0 +1,94 @@
+"""One-call harnesses for the KFP layer.
+
+``write_notebook(folder, *cells)`` builds a notebook with nbformat; ``compile_ir(path)``
+compiles it and returns the two IR documents; ``assert_same_as_local(path)`` runs a
+notebook through the local backend and through kfp-local (the compiled IR under
+``kfp.local``) and compares the executed notebooks cell by cell.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import yaml
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from kale_like import api
+from kale_like.kfp.options import CompileOptions
+
+TESTS = Path(__file__).resolve().parents[1]
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
+
+from faithfulness.outputs import Normalizer, compare_notebooks  # noqa: E402
+
+REPO = TESTS.parent
+
+
+def write_notebook(folder: Path, *cells: Any, name: str = "nb.ipynb", metadata: dict | None = None) -> Path:
+    """Cells are sources, ``(source, [tags])`` pairs, or ``("# md", "markdown")``."""
+    built = []
+    for cell in cells:
+        if isinstance(cell, tuple) and cell[1] == "markdown":
+            built.append(new_markdown_cell(cell[0]))
+        elif isinstance(cell, tuple):
+            built.append(new_code_cell(cell[0], metadata={"tags": list(cell[1])}))
+        else:
+            built.append(new_code_cell(cell))
+    notebook = new_notebook(cells=built, metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"}, **({"kale_like": metadata} if metadata else {})})
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    nbformat.write(notebook, str(path))
+    return path
+
+
+def compile_ir(path: Path, split: str = "auto", parameters: dict | None = None, dsl: bool = False,
+               **options: Any) -> tuple[Any, dict, dict]:
+    """(CompiledPipeline, the pipeline spec document, the platform document or {})."""
+    output = path.with_suffix(".yaml")
+    compiled = api.compile(path, output, split=split, parameters=parameters,
+                           dsl=path.with_name(path.stem + "_pipeline.py") if dsl else None,
+                           options=CompileOptions(parameters=dict(parameters or {}), **options))
+    with open(output, encoding="utf-8") as handle:
+        documents = list(yaml.safe_load_all(handle))
+    return compiled, documents[0], (documents[1] if len(documents) > 1 else {})
+
+
+def executor(ir: dict, step_function: str) -> dict:
+    return ir["deploymentSpec"]["executors"][f"exec-{step_function.replace('_', '-')}"]
+
+
+def task(ir: dict, step_function: str) -> dict:
+    return ir["root"]["dag"]["tasks"][step_function.replace("_", "-")]
+
+
+def platform_executor(platform: dict, step_function: str) -> dict:
+    return platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"][f"exec-{step_function.replace('_', '-')}"]
+
+
+def run_both(path: Path, tmp: Path, split: str = "auto", parameters: dict | None = None):
+    """Run the notebook with the local backend and with kfp-local; return both results."""
+    local = api.run(path, out=str(tmp / "local.ipynb"), split=split, parameters=parameters,
+                    workdir=str(tmp / "local-work"))
+    kfp = api.run(path, out=str(tmp / "kfp.ipynb"), split=split, parameters=parameters, backend="kfp-local",
+                  workdir=str(tmp / "kfp-work"))
+    return local, kfp
+
+
+def assert_same_as_local(path: Path, tmp: Path, split: str = "auto", parameters: dict | None = None,
+                         expect_ok: bool = True):
+    """kfp-local's executed notebook shows what the local backend's shows, cell by cell."""
+    local, kfp = run_both(path, tmp, split, parameters)
+    assert local.ok is expect_ok, local.error
+    assert kfp.ok is expect_ok, kfp.error
+    expected = nbformat.read(local.output, as_version=4)
+    actual = nbformat.read(kfp.output, as_version=4)
+    assert len(expected.cells) == len(actual.cells)
+    normalizer = Normalizer(folder_paths=[str(path.parent)])
+    differences = compare_notebooks(expected, actual, normalizer, [])
+    assert not differences, "\n\n".join(d.describe() for d in differences)
+    return local, kfp
