@@ -149,13 +149,14 @@ def _same(value: Any, current: Any) -> bool:
 
 
 def restore_numbers(value: Any, guide: Any) -> Any:
-    """KFP turns numbers inside lists and dicts into floats; give back ints where the
-    notebook's own value (``guide``) had ints, or where there is nothing to go by."""
+    """KFP turns numbers inside lists and dicts into floats (and sorts dict keys); give back
+    ints where the notebook's own value (``guide``) had ints, or where there is nothing to go by."""
     if isinstance(value, float) and value.is_integer() and not isinstance(guide, float):
         return int(value) if guide is None or (isinstance(guide, int) and not isinstance(guide, bool)) else value
-    if isinstance(value, dict):
+    if isinstance(value, dict):  # KFP also sorts the keys: keep the notebook's order where it has one
         guide = guide if isinstance(guide, dict) else {}
-        return {k: restore_numbers(v, guide.get(k)) for k, v in value.items()}
+        order = [k for k in guide if k in value] + [k for k in value if k not in guide]
+        return {k: restore_numbers(value[k], guide.get(k)) for k in order}
     if isinstance(value, list):
         items = guide if isinstance(guide, (list, tuple)) and guide else [None]
         return [restore_numbers(v, items[min(i, len(items) - 1)]) for i, v in enumerate(value)]

@@ -1,6 +1,7 @@
 """End to end in Chromium: the panel, the tag editor, the DAG preview and Compile and Run."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 
@@ -40,8 +41,17 @@ def test_tag_a_cell_see_the_dag_update_then_compile_and_run(page, lab: Lab):
     bar = last_cell.get_by_role("group", name="Pipeline tags of cell 4")
     bar.get_by_label("Cell role").select_option("step")
     name = bar.get_by_label("Step name")
-    name.fill("squares")
+    name.fill("")
+    name.press_sequentially("squares")  # key by key: notebook shortcuts (a, s, r, …) must not fire
     name.press("Enter")
+    assert page.locator(".jp-NotebookPanel .jp-CodeCell").count() == 3
+
+    bar.get_by_role("button", name="Step settings").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.get_by_label("Memory limit").fill("1Gi")
+    dialog.get_by_label("Retries").fill("2")
+    dialog.get_by_role("button", name="Save").click()
+    dialog.wait_for(state="detached")
 
     dag_node(panel, "squares").wait_for(timeout=15_000)
     panel.locator('[data-edge="load->squares"]').wait_for()
@@ -64,8 +74,9 @@ def test_tag_a_cell_see_the_dag_update_then_compile_and_run(page, lab: Lab):
         shutil.copy(ARTIFACTS / "02-run-succeeded.png", docs)
 
     if lab.root is not None:
-        tags = (lab.root / "pipeline_demo.ipynb").read_text()
-        assert '"step:squares"' in tags  # saved before the run, in the CLI's grammar
+        saved = json.loads((lab.root / "pipeline_demo.ipynb").read_text())
+        # saved before the run, in the grammar the CLI reads
+        assert saved["cells"][3]["metadata"]["tags"] == ["step:squares", "limit:memory:1Gi", "retries:2"]
 
 
 def test_a_failing_step_shows_its_cell(page, lab: Lab):
