@@ -294,6 +294,8 @@ class _ModuleVisitor(ast.NodeVisitor):
         self.visit(node.value)
         root = root_name(node.target)
         if isinstance(node.target, ast.Name):
+            if self._is_local(node.target.id):
+                return
             self.facts.reads.add(node.target.id)
             self.facts.writes.add(node.target.id)
             # ``xs += [1]`` extends the list in place: every alias sees it.

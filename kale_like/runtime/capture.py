@@ -121,7 +121,13 @@ class CellNamingCompiler(CachingCompiler):
         return super().get_code_name(raw_code, transformed_code, number)
 
 
-class StepShell(InteractiveShell):
+class ZMQCompatibleStepShell(InteractiveShell):
+    """The shell steps run in. Its class name says "zmq" on purpose: libraries decide
+    whether they are inside a Jupyter kernel by looking for it (pandas'
+    ``in_ipython_frontend`` does), and they must format output as they do there —
+    pandas, for one, wraps wide frames at 80 columns in a kernel but sizes them to
+    the terminal otherwise."""
+
     display_pub_class = Type(CapturingPublisher)
     displayhook_class = Type(CapturingDisplayHook)
     compiler_class = Type(CellNamingCompiler)
@@ -146,7 +152,10 @@ class StepShell(InteractiveShell):
         return None
 
 
-def make_shell() -> StepShell:
+StepShell = ZMQCompatibleStepShell
+
+
+def make_shell() -> ZMQCompatibleStepShell:
     """The process-wide shell; created once (in the warm parent when there is one)."""
     if StepShell.initialized():
         return StepShell.instance()

@@ -71,6 +71,7 @@ def execute(spec: StepSpec) -> StepReport:
         SINK.take()
         if not _load_inputs(shell, spec, report):
             return report
+        _activate_inline_figures()
         injects = bool(spec.parameters or spec.inject)
         if not spec.cells and injects:
             _inject(shell, spec)

@@ -142,3 +142,10 @@ def test_notebook_class_instances_get_method_effects():
 def test_generator_auto_split_merges_steps():
     plan = plan_of("g = (i for i in range(3))", "print(list(g))", split="cells")
     assert len(plan.pipeline.steps) == 1
+
+
+def test_local_augmented_assignment_is_not_a_global_read():
+    plan = plan_of("def burn(n):\n    total = 0\n    for i in range(n):\n        total += i\n    return total",
+                   "b = burn(3)")
+    assert not plan.findings
+    assert plan.pipeline.step("cell_2").inputs == ()

@@ -19,6 +19,7 @@ from ...runtime.spec import StepSpec
 from .. import EventSink, RunOptions, RunResult
 from .cache import cached_report_path, entry_dir, step_key
 from .merge import execution_plan, merge_outputs, write_atomically
+from .warnings_once import drop_repeated_warnings
 from .zygote_client import Zygote
 
 
@@ -334,6 +335,7 @@ class LocalRun:
         out = self.options.out or default_output(self.plan.notebook.path)
         metadata = {"ok": ok, "steps": {n: {"state": self.state.states[n], "seconds": round(self.state.elapsed.get(n, 0.0), 3)}
                                         for n in self.pipeline.order}, "metrics": metrics}
+        drop_repeated_warnings(records, [c.source for c in self.plan.notebook.cells])
         node = merge_outputs(self._source.result(), records, self.options.parameters, self.parameter_cell,
                              self.injected_count, metadata)
         write_atomically(node, out)

@@ -1,0 +1,50 @@
+"""Python shows a warning once per process and location (the ``default`` action).
+
+A notebook runs in one process, so a library warning triggered in several cells is
+printed once; split into step processes it would be printed again in every step.
+The merged notebook keeps the first one, as the kernel would have.
+"""
+from __future__ import annotations
+
+import re
+
+# ``warnings.formatwarning``: "FILE:LINE: Category: message\n" then, when the source
+# line is known, "  source\n".
+_HEADER = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?P<category>\w+): (?P<message>.*)$")
+
+
+def drop_repeated_warnings(records: dict[int, dict], notebook_sources: list[str]) -> None:
+    """Remove, in notebook order, warnings already shown by an earlier cell."""
+    if any("always" in source for source in notebook_sources):
+        return  # the notebook asked to see every occurrence
+    seen: set[tuple[str, str, str, str]] = set()
+    for index in sorted(records):
+        outputs = records[index].get("outputs", [])
+        kept = []
+        for output in outputs:
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                output = dict(output, text=_filter(output["text"], seen))
+                if not output["text"]:
+                    continue
+            kept.append(output)
+        records[index]["outputs"] = kept
+
+
+def _filter(text: str, seen: set[tuple[str, str, str, str]]) -> str:
+    lines = text.splitlines(keepends=True)
+    kept: list[str] = []
+    skipping = False
+    for line in lines:
+        match = _HEADER.match(line.rstrip("\n"))
+        if match and match.group("category").endswith(("Warning", "Warnings")):
+            key = (match.group("file"), match.group("line"), match.group("category"), match.group("message"))
+            skipping = key in seen
+            seen.add(key)
+            if not skipping:
+                kept.append(line)
+            continue
+        if skipping and line.startswith("  "):
+            continue
+        skipping = False
+        kept.append(line)
+    return "".join(kept)
