@@ -30,6 +30,8 @@ class Plan:
 
 def build_plan(notebook: Notebook, split: str = "auto", overrides: dict | None = None) -> Plan:
     """Build the validated pipeline for ``notebook``; raise on errors, return warnings as findings."""
+    if overrides:
+        notebook = _without_old_injection(notebook)
     drafts = split_notebook(notebook, split)
     search_dir = os.path.dirname(os.path.abspath(notebook.path)) if notebook.path else None
     code_cells = [c for d in drafts.steps for c in d.cells] + drafts.shared_cells
@@ -195,6 +197,14 @@ def _merge_for_travel(drafts: Split, flow: FlowResult) -> Split:
                        prev=[p for d in drafts.steps[lo:hi + 1] for p in d.prev if p not in names[lo:hi + 1]])
     steps = drafts.steps[:lo] + [merged] + drafts.steps[hi + 1:]
     return replace(drafts, steps=steps)
+
+
+def _without_old_injection(notebook: Notebook) -> Notebook:
+    """A notebook executed by papermill before keeps its ``injected-parameters`` cell;
+    new values replace it (as papermill does), so the old cell must not run."""
+    cells = tuple(replace(c, tags=replace(c.tags, role="skip"))
+                  if "injected-parameters" in c.tags.ignored else c for c in notebook.cells)
+    return replace(notebook, cells=cells)
 
 
 def _pipeline_name(path: str | None) -> str:

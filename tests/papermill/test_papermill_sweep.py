@@ -76,9 +76,6 @@ def test_steps_independent_of_swept_values_come_from_cache(swept):
         assert outcome.states["pipeline_metrics"] == "succeeded"
 
 
-@pytest.mark.xfail(reason="the local cache keys every step that reads any parameter on the whole parameters "
-                          "step, so a step reading only an unswept parameter re-runs (reported with a fix)",
-                   strict=False)
 def test_steps_reading_only_unswept_parameters_come_from_cache(swept):
     _, _, _, outcomes = swept
     assert all(o.states["noise"] == "cached" for o in outcomes[1:])

@@ -55,8 +55,12 @@ def merge_outputs(node: Any, records: dict[int, dict], parameters: dict, paramet
         injected = nbformat.v4.new_code_cell(parameters_source(parameters),
                                              metadata={"tags": [INJECTED_TAG]})
         injected.execution_count = injected_count
-        position = parameter_cell + 1 if parameter_cell is not None else 0
-        node.cells.insert(position, injected)
+        old = [i for i, c in enumerate(node.cells) if INJECTED_TAG in c.get("metadata", {}).get("tags", [])]
+        if old:  # papermill replaces an earlier injection in place
+            node.cells[old[0]] = injected
+        else:
+            position = parameter_cell + 1 if parameter_cell is not None else 0
+            node.cells.insert(position, injected)
     node.metadata.setdefault("kale_like", {})["run"] = run_metadata
     return node
 

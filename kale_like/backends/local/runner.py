@@ -17,7 +17,7 @@ from ...build import Plan
 from ...pipeline import Step, StepCell
 from ...runtime.spec import StepSpec
 from .. import EventSink, RunOptions, RunResult
-from .cache import cached_report_path, entry_dir, step_key
+from .cache import cached_report_path, entry_dir, parameter_value_key, step_key
 from .merge import execution_plan, merge_outputs, write_atomically
 from .warnings_once import drop_repeated_warnings
 from .zygote_client import Zygote
@@ -30,6 +30,7 @@ class _Running:
     started: float
     pid: int | None = None
     attempts: int = 1
+    timed_out: bool = False
 
 
 @dataclass
@@ -106,10 +107,17 @@ class LocalRun:
         return tuple(cells)
 
     def _keys(self) -> None:
+        # Downstream steps see the parameters step by its code alone, and each overridden
+        # parameter they read by its value: a sweep over one parameter re-runs only what reads it.
+        overrides = self.options.parameters
+        seen: dict[str, str] = {}
         for name in self.pipeline.order:
             step = self.pipeline.step(name)
             shared = [c.source for c in self._shared(step)]
-            self.state.keys[name] = step_key(step, self.state.keys, self._parameters_for(step), shared)
+            values = {i.name: parameter_value_key(overrides[i.name]) for i in step.inputs
+                      if i.name in overrides and self.pipeline.step(i.producer).kind == "parameters"}
+            self.state.keys[name] = step_key(step, seen, self._parameters_for(step), shared, values)
+            seen[name] = step_key(step, seen, {}, shared, values) if step.kind == "parameters" else self.state.keys[name]
 
     def _parameters_for(self, step: Step) -> dict:
         return dict(self.options.parameters) if step.kind == "parameters" else {}
@@ -243,14 +251,20 @@ class LocalRun:
         running.pop(run.step, None)
         report = os.path.join(entry_dir(self.workdir, run.key), "report.json")
         if not os.path.exists(report):
-            self._fail(run.step, {"message": f"the step's process ended without a report (exit status {status})"})
+            timeout = self.pipeline.step(run.step).settings.timeout
+            if run.timed_out:
+                message = f"the step ran longer than its timeout of {timeout} s and was stopped"
+            else:
+                message = f"the step's process ended without a report (exit status {status})"
+            self._fail(run.step, {"message": message})
             return
         self._record(run.step, report, None)
 
     def _enforce_timeouts(self, running: dict[str, _Running]) -> None:
         for run in list(running.values()):
             timeout = self.pipeline.step(run.step).settings.timeout
-            if timeout and run.pid and time.perf_counter() - run.started > timeout:
+            if timeout and run.pid and not run.timed_out and time.perf_counter() - run.started > timeout:
+                run.timed_out = True
                 Zygote.kill(run.pid)
 
     def _record(self, name: str, report_path: str, forced_state: str | None) -> None:
@@ -271,10 +285,17 @@ class LocalRun:
         self.state.states[name] = "failed"
         error = dict(error)
         error["step"] = name
-        if self.state.error is None:
+        # Report the failure a top-to-bottom run would have hit first.
+        if self.state.error is None or self._position(name) < self._position(self.state.error.get("step", "")):
             self.state.error = error
         elapsed = time.perf_counter() - self.state.started.get(name, time.perf_counter())
         self.emit({"type": "step", "step": name, "state": "failed", "elapsed": round(elapsed, 3), "error": error})
+
+    def _position(self, name: str) -> int:
+        try:
+            return self.pipeline.step(name).first_cell
+        except KeyError:
+            return -1
 
     def _skip_rest(self, pending: list[str]) -> None:
         for name in pending:
