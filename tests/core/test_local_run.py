@@ -153,3 +153,20 @@ def test_graph_formats(tmp_path):
     make_notebook("a = 1", "b = a", path=nb)
     assert '"cell_1" -> "cell_2" [label="a"]' in _cli("graph", str(nb), "--format", "dot").stdout
     assert "s0 -->|a| s1" in _cli("graph", str(nb), "--format", "mermaid").stdout
+
+
+def test_retries_rerun_a_flaky_step(tmp_path, workdir):
+    nb = tmp_path / "nb.ipynb"
+    flaky = ("import os\nn = int(open('count').read()) if os.path.exists('count') else 0\n"
+             "open('count', 'w').write(str(n + 1))\nassert n >= 2, f'attempt {n}'\nprint('ok after', n)")
+    make_notebook(("x = 1", ["step:first"]), (flaky, ["step:flaky", "retries:2"]), path=nb)
+    result = kale_like.run(str(nb), out=str(tmp_path / "o.ipynb"), workdir=str(workdir))
+    assert result.ok, result.error
+    assert _outputs(tmp_path / "o.ipynb")[1] == [("stream", "ok after 2\n")]
+
+
+def test_timeout_stops_the_step_and_says_so(tmp_path, workdir):
+    nb = tmp_path / "nb.ipynb"
+    make_notebook(("import time\ntime.sleep(30)", ["step:slow", "timeout:1"]), path=nb)
+    result = kale_like.run(str(nb), out=str(tmp_path / "o.ipynb"), workdir=str(workdir))
+    assert not result.ok and "timeout of 1 s" in result.error["message"]

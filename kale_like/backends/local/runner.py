@@ -75,6 +75,8 @@ class LocalRun:
         self.notebook_dir = os.path.dirname(os.path.abspath(plan.notebook.path or "."))
         self.jobs = max(1, options.jobs or os.cpu_count() or 1)
         self.state = _State(states={s.name: "waiting" for s in self.pipeline.steps})
+        self.attempts: dict[str, int] = {}
+        self.retry: list[str] = []
         # nbformat takes seconds to import on some machines: read the source notebook
         # for the executed copy in the background while the steps run.
         self._source = _Background(self._read_source)
@@ -146,7 +148,9 @@ class LocalRun:
         by_pid: dict[int, _Running] = {}
         early_exits: dict[int, int] = {}
         zygote: Zygote | None = None
-        while pending or running:
+        while pending or running or self.retry:
+            pending[:0] = self.retry
+            self.retry.clear()
             if self._cancelled():
                 self._cancel_all(running, pending, zygote)
                 break
@@ -250,10 +254,18 @@ class LocalRun:
         run = by_pid.pop(pid)
         running.pop(run.step, None)
         report = os.path.join(entry_dir(self.workdir, run.key), "report.json")
+        settings = self.pipeline.step(run.step).settings
+        succeeded = os.path.exists(report) and _report_ok(report)
+        attempts = self.attempts.get(run.step, 1)
+        if not succeeded and settings.retries and attempts <= settings.retries:
+            self.attempts[run.step] = attempts + 1
+            self.retry.append(run.step)
+            self.emit({"type": "step", "step": run.step, "state": "waiting", "elapsed": 0.0,
+                       "attempt": attempts + 1})
+            return
         if not os.path.exists(report):
-            timeout = self.pipeline.step(run.step).settings.timeout
             if run.timed_out:
-                message = f"the step ran longer than its timeout of {timeout} s and was stopped"
+                message = f"the step ran longer than its timeout of {settings.timeout} s and was stopped"
             else:
                 message = f"the step's process ended without a report (exit status {status})"
             self._fail(run.step, {"message": message})
@@ -373,6 +385,14 @@ class LocalRun:
         traceback = error.get("traceback") or []
         error["traceback"] = "\n".join(traceback) if isinstance(traceback, list) else str(traceback)
         return error
+
+
+def _report_ok(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return bool(json.load(handle).get("ok"))
+    except (OSError, ValueError):
+        return False
 
 
 class _Background:
