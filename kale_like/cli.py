@@ -25,6 +25,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kale-like: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - a bug of ours: one line, traceback on request
+        import os
+
+        if os.environ.get("KALE_LIKE_DEBUG"):
+            raise
+        print(f"kale-like: internal error: {type(exc).__name__}: {exc} (this is a bug in kale_like; "
+              "set KALE_LIKE_DEBUG=1 to see the traceback)", file=sys.stderr)
+        return 3
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -21,6 +21,7 @@ from .splitting import Split, StepDraft
 
 RNG = "__rng__"
 FILES = "__files__"
+EVERYTHING = "__everything__"  # a dynamic step's whole namespace, for the next dynamic step
 PSEUDO = frozenset({RNG, FILES})
 _COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.With, ast.AsyncWith, ast.Match)
 try:
@@ -208,12 +209,12 @@ def _resolve(unit: Unit, earlier: list[Unit], classes: dict[str, frozenset[str]]
              notebook_names: set[str], problems: list) -> None:
     wanted: set[frozenset[str]] = set()
     if unit.dynamic:
-        wanted |= {classes[n] for u in earlier for n in u.defines}
+        wanted |= {classes.get(n, frozenset({n})) for u in earlier for n in u.defines}
         unit.defines |= {n for u in earlier for n in u.defines if not u.shared}
     for name in unit.candidates & notebook_names:
-        wanted.add(classes[name])
+        wanted.add(classes.get(name, frozenset({name})))
     for name in unit.defines & notebook_names:
-        if len(classes[name]) > 1:
+        if len(classes.get(name, ())) > 1:
             wanted.add(classes[name])
     _resolve_dynamic(unit, earlier, notebook_names)
     for members in wanted:
@@ -239,6 +240,10 @@ def _resolve_dynamic(unit: Unit, earlier: list[Unit], notebook_names: set[str]) 
     dynamic = next((u for u in reversed(earlier) if u.dynamic and not u.shared), None)
     if dynamic is None:
         return
+    if unit.dynamic:
+        # What exec/globals() made is invisible to analysis: hand the whole namespace on.
+        unit.inputs[EVERYTHING] = dynamic.name
+        dynamic.outputs.add(EVERYTHING)
     for name in unit.candidates - notebook_names - BUILTIN_NAMES:
         if name.startswith("__"):
             continue

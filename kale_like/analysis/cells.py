@@ -32,11 +32,41 @@ def analyze_cells(cells: list[Cell], search_dir: str | None = None) -> tuple[dic
             continue
         analysis.statements = [statement_facts(stmt, ctx) for stmt in analysis.tree.body]
         for stmt, facts in zip(analysis.tree.body, analysis.statements):
+            if _imports_local_module(stmt, search_dir):
+                facts.file_io = True  # a module written by the notebook (%%writefile) or beside it
             if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
                 module = _absolute_module(stmt)
                 analysis.star_modules.append(module)
                 facts.writes |= star_import_names(module, search_dir)
     return parsed, ctx
+
+
+def _imports_local_module(stmt: ast.stmt, search_dir: str | None) -> bool:
+    """An import of a module that is not installed: it lives beside the notebook, or
+    an earlier cell writes it, so the import must keep its place among file effects."""
+    import sys
+
+    if isinstance(stmt, ast.Import):
+        names = [a.name for a in stmt.names]
+    elif isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module:
+        names = [stmt.module]
+    elif isinstance(stmt, ast.ImportFrom):
+        return True  # relative import: the notebook's own package
+    else:
+        return False
+    for name in names:
+        top = name.split(".")[0]
+        if top in sys.stdlib_module_names or top in sys.builtin_module_names:
+            continue
+        if search_dir and (os.path.exists(os.path.join(search_dir, top + ".py"))
+                           or os.path.isdir(os.path.join(search_dir, top))):
+            return True
+        try:
+            if importlib.util.find_spec(top) is None:
+                return True
+        except (ImportError, ValueError):
+            return True
+    return False
 
 
 def _parse(cell: Cell) -> CellAnalysis:

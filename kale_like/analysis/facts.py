@@ -127,7 +127,10 @@ def _is_config(stmt: ast.stmt, ctx: ImportContext) -> bool:
     if isinstance(stmt, (ast.Assign, ast.AugAssign)):
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
         paths = [_target_path(t, ctx) for t in targets]
-        return all(p and p.startswith(V.CONFIG_TARGET_ROOTS) for p in paths)
+        # Setting an attribute of a module (``my_helpers.CONSTANT = 8``, ``pd.options.x = …``)
+        # changes state that lives in the process: later steps replay it.
+        return all(p and (p.startswith(V.CONFIG_TARGET_ROOTS) or isinstance(t, (ast.Attribute, ast.Subscript)))
+                   for p, t in zip(paths, targets))
     return False
 
 
@@ -491,6 +494,11 @@ class _ModuleVisitor(ast.NodeVisitor):
             self.facts.file_io = True
         if name in V.DYNAMIC_MAGICS:
             self.facts.dynamic = True
+        if kind == "cell" and name == "capture" and len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
+            # ``%%capture out`` binds ``out`` to the captured output.
+            words = [w for w in str(node.args[1].value).split() if not w.startswith("-")]
+            if words and words[0].isidentifier():
+                self.facts.writes.add(words[0])
         if name in V.CODE_MAGICS:
             code_arg = node.args[2] if kind == "cell" and len(node.args) > 2 else (
                 node.args[1] if kind == "line" and len(node.args) > 1 else None)

@@ -22,6 +22,7 @@ from .fdcapture import FdCapture
 from .spec import CellRecord, StepReport, StepSpec
 
 RNG_KEY = "__rng__"
+EVERYTHING = "__everything__"
 
 
 def run_spec_file(spec_path: str) -> None:
@@ -188,8 +189,12 @@ def _load_inputs(shell: StepShell, spec: StepSpec, report: StepReport) -> bool:
     from ..marshal import load_group
 
     by_group: dict[str, list[str]] = {}
+    everything = spec.inputs.get(EVERYTHING)
+    if everything is not None:
+        by_group[everything] = [EVERYTHING]  # first, so named inputs win
     for name, group in spec.inputs.items():
-        by_group.setdefault(group, []).append(name)
+        if name != EVERYTHING:
+            by_group.setdefault(group, []).append(name)
     for group, names in by_group.items():
         try:
             values = load_group(group)
@@ -197,12 +202,35 @@ def _load_inputs(shell: StepShell, spec: StepSpec, report: StepReport) -> bool:
             report.ok = False
             report.error = {"message": exc.render(), "cell": None, "line": None}
             return False
+        if EVERYTHING in names:
+            names = [n for n in values if n not in (RNG_KEY, EVERYTHING)] + [n for n in names if n != EVERYTHING]
         for name in names:
             if name == RNG_KEY and name in values:
                 _restore_rng(values[name])
             elif name in values:
                 shell.user_ns[name] = values[name]
     return True
+
+
+def _whole_namespace(shell: StepShell, spec: StepSpec, named: dict) -> dict:
+    """The user's variables that can travel (for a later step using exec/eval/globals())."""
+    import types
+
+    from ..marshal import MarshalContext, check_travels
+    from ..errors import MarshalError
+
+    hidden = set(shell.user_ns_hidden) | {"In", "Out", "exit", "quit", "get_ipython"}
+    context = MarshalContext(step=spec.step, cells=spec.assigned_cells)
+    values = {}
+    for name, value in list(shell.user_ns.items()):
+        if name in named or name.startswith("_") or name in hidden or isinstance(value, types.ModuleType):
+            continue
+        try:
+            check_travels(name, value, context)
+        except MarshalError:
+            continue
+        values[name] = value
+    return values
 
 
 def _restore_rng(state: dict) -> None:
@@ -240,6 +268,8 @@ def _save_outputs(shell: StepShell, spec: StepSpec, report: StepReport) -> None:
     from ..marshal import MarshalContext, save_group
 
     values = {n: shell.user_ns[n] for n in spec.outputs if n in shell.user_ns}
+    if EVERYTHING in spec.outputs:
+        values.update(_whole_namespace(shell, spec, values))
     if RNG_KEY in spec.outputs:
         values[RNG_KEY] = _capture_rng()
     values.pop("__files__", None)
@@ -247,8 +277,12 @@ def _save_outputs(shell: StepShell, spec: StepSpec, report: StepReport) -> None:
     try:
         if not spec.output_groups:
             save_group(spec.output_dir, values, context)
+        claimed = {n for _, names in spec.output_groups for n in names}
         for directory, names in spec.output_groups:
-            info = save_group(directory, {n: values[n] for n in names if n in values}, context)
+            chosen = {n: values[n] for n in names if n in values}
+            if EVERYTHING in names:  # the whole-namespace group takes what no other group holds
+                chosen.update({n: v for n, v in values.items() if n not in claimed})
+            info = save_group(directory, chosen, context)
             report.saved[directory] = {"names": list(info.names), "codec": info.codec, "kind": info.kind,
                                        "nbytes": info.nbytes}
     except KaleLikeError as exc:

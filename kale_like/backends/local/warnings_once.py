@@ -38,7 +38,9 @@ def _filter(text: str, seen: set[tuple[str, str, str, str]]) -> str:
         match = _HEADER.match(line.rstrip("\n"))
         if match and match.group("category").endswith(("Warning", "Warnings")):
             key = (match.group("file"), match.group("line"), match.group("category"), match.group("message"))
-            skipping = key in seen
+            # Warnings raised from the notebook's own code repeat in a kernel too (each
+            # cell gets a fresh registry); only library warnings are once per process.
+            skipping = key in seen and not key[0].startswith("<cell ")
             seen.add(key)
             if not skipping:
                 kept.append(line)
