@@ -11,6 +11,7 @@ file system) order the steps that touch them.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 from .analysis.cells import CellAnalysis
@@ -22,7 +23,9 @@ from .splitting import Split, StepDraft
 RNG = "__rng__"
 FILES = "__files__"
 EVERYTHING = "__everything__"  # a dynamic step's whole namespace, for the next dynamic step
-PSEUDO = frozenset({RNG, FILES})
+HISTORY = "__history__"  # IPython's output history (Out, _, __, _N), when some cell reads it
+_HISTORY_NAME = re.compile(r"^(_{1,3}|_\d+|Out|_oh)$")
+PSEUDO = frozenset({RNG, FILES, HISTORY})
 _COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.With, ast.AsyncWith, ast.Match)
 try:
     _COMPOUND = _COMPOUND + (ast.TryStar,)  # type: ignore[attr-defined]
@@ -44,6 +47,7 @@ class Unit:
     untravelable: dict[str, str] = field(default_factory=dict)
     dynamic: bool = False
     inputs: dict[str, str] = field(default_factory=dict)  # name -> producer
+    cell_indices: set[int] = field(default_factory=set)
     outputs: set[str] = field(default_factory=set)
     loaded: set[str] = field(default_factory=set)
 
@@ -131,6 +135,7 @@ def _units(split: Split, analyses: dict[int, CellAnalysis], deferred: dict[str, 
     for cell in split.shared_cells:
         units.append(_unit(f"<shared cell {cell.number}>", cell.index, [analyses[cell.index]], deferred,
                            None, shared=True))
+    _thread_history(units, analyses)
     seeded = min((u.position for u in units if u.candidates & {"__seed__"}), default=None)
     for unit in units:
         unit.candidates.discard("__seed__")
@@ -141,9 +146,31 @@ def _units(split: Split, analyses: dict[int, CellAnalysis], deferred: dict[str, 
     return units
 
 
+def _thread_history(units: list[Unit], analyses: dict[int, CellAnalysis]) -> None:
+    """If any cell reads Out/_/__/_N, every step that may add to the history passes it on."""
+    readers = [u for u in units if any(_HISTORY_NAME.match(n) for n in u.candidates)]
+    if not readers:
+        return
+    last_reader = max(u.position for u in readers)
+    for unit in units:
+        if unit.shared or unit.position > last_reader:
+            continue
+        if unit in readers or _may_show_result(unit, analyses):
+            unit.candidates.add(HISTORY)
+            unit.defines.add(HISTORY)
+            unit.kinds[HISTORY] = "data"
+
+
+def _may_show_result(unit: Unit, analyses: dict[int, CellAnalysis]) -> bool:
+    return any(a.cell.index >= unit.position and a.tree is not None and a.tree.body
+               and isinstance(a.tree.body[-1], ast.Expr) for a in analyses.values()
+               if a.cell.index in unit.cell_indices)
+
+
 def _unit(name: str, position: int, cells: list[CellAnalysis], deferred: dict[str, Deferred],
           draft: StepDraft | None, shared: bool = False) -> Unit:
     unit = Unit(name=name, position=position, shared=shared)
+    unit.cell_indices = {a.cell.index for a in cells}
     known: set[str] = set()
     for analysis in cells:
         body = analysis.tree.body if analysis.tree is not None else []

@@ -23,6 +23,7 @@ from .spec import CellRecord, StepReport, StepSpec
 
 RNG_KEY = "__rng__"
 EVERYTHING = "__everything__"
+HISTORY_KEY = "__history__"
 
 
 def run_spec_file(spec_path: str) -> None:
@@ -207,6 +208,8 @@ def _load_inputs(shell: StepShell, spec: StepSpec, report: StepReport) -> bool:
         for name in names:
             if name == RNG_KEY and name in values:
                 _restore_rng(values[name])
+            elif name == HISTORY_KEY and name in values:
+                _restore_history(shell, values[name])
             elif name in values:
                 shell.user_ns[name] = values[name]
     return True
@@ -231,6 +234,33 @@ def _whole_namespace(shell: StepShell, spec: StepSpec, named: dict) -> dict:
             continue
         values[name] = value
     return values
+
+
+def _history(shell: StepShell, spec: StepSpec) -> dict:
+    """Out[n] entries that can travel, and what _, __ and ___ hold."""
+    from ..errors import MarshalError
+    from ..marshal import MarshalContext, check_travels
+
+    context = MarshalContext(step=spec.step, cells=spec.assigned_cells)
+    entries = {}
+    for count, value in shell.user_ns.get("Out", {}).items():
+        try:
+            check_travels(f"Out[{count}]", value, context)
+        except MarshalError:
+            continue
+        entries[count] = value
+    last = {name: shell.user_ns.get(name) for name in ("_", "__", "___")}
+    return {"out": entries, "last": {k: v for k, v in last.items() if any(v is e for e in entries.values())}}
+
+
+def _restore_history(shell: StepShell, history: dict) -> None:
+    out = shell.user_ns.setdefault("Out", {})
+    out.update(history.get("out", {}))
+    for count, value in history.get("out", {}).items():
+        shell.user_ns[f"_{count}"] = value
+    shell.user_ns.update(history.get("last", {}))
+    hook = shell.displayhook
+    hook._, hook.__, hook.___ = (history.get("last", {}).get(n, "") for n in ("_", "__", "___"))
 
 
 def _restore_rng(state: dict) -> None:
@@ -272,6 +302,8 @@ def _save_outputs(shell: StepShell, spec: StepSpec, report: StepReport) -> None:
         values.update(_whole_namespace(shell, spec, values))
     if RNG_KEY in spec.outputs:
         values[RNG_KEY] = _capture_rng()
+    if HISTORY_KEY in spec.outputs:
+        values[HISTORY_KEY] = _history(shell, spec)
     values.pop("__files__", None)
     context = MarshalContext(step=spec.step, cells=spec.assigned_cells)
     try:
