@@ -134,6 +134,9 @@ class ZMQCompatibleStepShell(InteractiveShell):
 
     last_error: Output | None = None
     last_exc: BaseException | None = None
+    # pandas (``is_terminal``) and others tell a kernel from a terminal by this attribute;
+    # there is no kernel object to hand out, only the answer "not a terminal".
+    kernel = None
 
     def _showtraceback(self, etype, evalue, stb) -> None:  # type: ignore[override]
         output = {"output_type": "error", "ename": getattr(etype, "__name__", str(etype)),
@@ -165,4 +168,17 @@ def make_shell() -> ZMQCompatibleStepShell:
     config = Config()
     config.HistoryManager.enabled = False  # no sqlite history file per step
     config.InteractiveShell.colors = "Linux"
-    return StepShell.instance(config=config)
+    shell = StepShell.instance(config=config)
+    # ``obj?`` and ``%page`` go to the pager; a kernel sends that as a payload that
+    # never becomes a cell output, so neither do we.
+    shell.set_hook("show_in_pager", _drop_page, priority=99)
+    # In a kernel, libraries imported by cells can call get_ipython(); ours are often
+    # imported earlier by the warm parent, so make it available from the start.
+    import builtins
+
+    builtins.get_ipython = shell.get_ipython  # type: ignore[attr-defined]
+    return shell
+
+
+def _drop_page(self, data, start=0, screen_lines=0) -> None:
+    return None
