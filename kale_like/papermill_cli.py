@@ -15,8 +15,9 @@ def register(sub: Any) -> None:
     The same as ``papermill IN OUT --engine kale_like``, and works without the
     entry point being installed (a source checkout).
     """
-    parser = sub.add_parser("papermill", help="run papermill with the kale_like engine (papermill's options)",
-                            add_help=False)
+    parser = sub.add_parser("papermill", help="run papermill with the kale_like engine (papermill's options "
+                            "after IN OUT)", add_help=False)
+    parser.add_argument("-h", "--help", action="store_true", dest="papermill_help", help="papermill's help")
     parser.add_argument("papermill_args", nargs=argparse.REMAINDER)
     parser.set_defaults(handler=_papermill)
 
@@ -31,7 +32,7 @@ def _papermill(args: argparse.Namespace) -> int:
     from .papermill.engine import KaleLikeEngine
 
     papermill_engines.register(ENGINE_NAME, KaleLikeEngine)
-    forwarded = list(args.papermill_args)
+    forwarded = ["--help"] if args.papermill_help else list(args.papermill_args)
     if "--help" not in forwarded and "-h" not in forwarded and "--engine" not in forwarded:
         forwarded += ["--engine", ENGINE_NAME]
     try:

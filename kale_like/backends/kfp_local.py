@@ -110,15 +110,29 @@ class KfpLocalRun:
         return outcome
 
     def _watch_cancel(self, process: subprocess.Popen, outcome: dict) -> None:
+        """End the worker (and the step it runs) on cancel, or when a step outlives its ``timeout:``
+        (on a cluster the IR's activeDeadlineSeconds does that; kfp.local ignores it)."""
         while process.poll() is None:
-            if self.cancel is not None and self.cancel.is_set():
+            late = self._overdue()
+            if late is not None:
+                outcome["timeout"] = late
+            elif self.cancel is not None and self.cancel.is_set():
                 outcome["cancelled"] = True
-                try:
-                    os.killpg(process.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-                return
-            time.sleep(0.1)
+            else:
+                time.sleep(0.1)
+                continue
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            return
+
+    def _overdue(self) -> str | None:
+        for step, state in self.states.items():
+            limit = self.pipeline.step(step).settings.timeout
+            if state == "running" and limit and time.perf_counter() - self.started[step] > limit:
+                return step
+        return None
 
     def _observe(self, line: str, tasks: dict[str, str], outcome: dict) -> None:
         if line.startswith(RESULT):
@@ -188,6 +202,12 @@ class KfpLocalRun:
         return result
 
     def _overall_error(self, error: dict | None, outcome: dict) -> dict | None:
+        if outcome.get("timeout"):
+            step = outcome["timeout"]
+            self.states[step] = "running"  # reported as failed below
+            limit = self.pipeline.step(step).settings.timeout
+            return {"message": f"the step ran longer than its timeout of {limit} s", "step": step,
+                    "hint": "raise the timeout: tag, or make the step faster"}
         if outcome.get("cancelled"):
             return error or {"message": "the run was cancelled"}
         if error is not None or outcome.get("ok"):

@@ -30,6 +30,7 @@ def register(sub) -> None:
     submit.add_argument("--upload-only", action="store_true", help="upload the pipeline (or a new version) only")
     submit.add_argument("--wait", action="store_true", help="wait until the run ends; exit 1 unless it succeeded")
     submit.add_argument("--timeout", type=float, default=24 * 3600, help="seconds to wait with --wait")
+    submit.add_argument("--poll-interval", type=float, default=5.0, help="seconds between state checks with --wait")
     submit.add_argument("--token", help="bearer token (default: KF_PIPELINES_TOKEN, then a service-account token)")
     submit.add_argument("--cookie", help="raw Cookie header, e.g. 'authservice_session=…'")
     submit.add_argument("--namespace", help="Kubernetes namespace (multi-user deployments)")
@@ -47,7 +48,8 @@ def register(sub) -> None:
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--split", default="auto", choices=SPLITS, help="how to cut the notebook into steps")
     parser.add_argument("-p", "--parameters", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                        help="set a parameter (value parsed as papermill does)")
+                        help="set a parameter (compile: its default in the IR; submit: the run's value; "
+                             "parsed as papermill does)")
     parser.add_argument("-r", "--parameters-raw", nargs=2, action="append", metavar=("NAME", "RAW"),
                         help="set a parameter to a raw string")
     parser.add_argument("-f", "--parameters-file", action="append", metavar="YAML", help="parameters from a YAML file")
@@ -98,7 +100,7 @@ def _submit(args) -> int:
     overrides = _overrides(args)
     result = api.submit(args.notebook, host=args.host, experiment=args.experiment, pipeline_name=args.pipeline_name,
                         run_name=args.run_name, parameters=overrides, upload_only=args.upload_only, wait=args.wait,
-                        timeout=args.timeout, token=args.token, cookies=args.cookie, namespace=args.namespace,
+                        timeout=args.timeout, poll_interval=args.poll_interval, token=args.token, cookies=args.cookie, namespace=args.namespace,
                         ui_host=args.ui_host, split=args.split, options=_options(args, {}),
                         on_status=lambda state: print(f"kale-like: run state: {state}", file=sys.stderr))
     print(f"kale-like: pipeline {result.pipeline_id} version {result.version_id}", file=sys.stderr)

@@ -21,7 +21,7 @@ from ..pipeline import Step
 from .cellcode import cell_body, nested_function, string_assignment
 from .inputs import VALUE, ParameterPlan, plan_parameters
 from .kinds import ARTIFACT, ArtifactTypes, alias_bundles
-from .names import (FILES, HTML_OUTPUT, METRICS_OUTPUT, NOTEBOOK_OUTPUT, RESERVED, RNG, Namespace,
+from .names import (EVERYTHING, FILES, HTML_OUTPUT, METRICS_OUTPUT, NOTEBOOK_OUTPUT, RESERVED, RNG, Namespace,
                     function_names, kfp_name, pipeline_name)
 from .options import CompileOptions, default_image
 from .tasks import task_settings
@@ -94,13 +94,14 @@ def generate_module(plan: Plan, options: CompileOptions, *, stem: str, packages:
     ``literal_cells`` forces those (function, nested name) cells into string form.
     """
     pipeline = plan.pipeline
-    code_cells = [c for s in pipeline.steps for c in _notebook_cells(plan, s)]
-    analyses, ctx = analyze_cells(code_cells)
+    indices = sorted({i for s in pipeline.steps for i in [*(c.cell_index for c in s.cells), *s.prelude_cells]})
+    analyses, ctx = analyze_cells([plan.notebook.cells[i] for i in indices])
     parameters = plan_parameters(plan, options.parameters)
     context = _Context(
         plan=plan, options=options, parameters=parameters, types=ArtifactTypes(pipeline, analyses, ctx),
         bundles=alias_bundles(pipeline, analyses),
-        functions=function_names([s.name for s in pipeline.steps], PIPELINE_FUNCTION),
+        functions=function_names([s.name for s in pipeline.steps], PIPELINE_FUNCTION,
+                                 {p.arg for p in parameters.inputs}),
         counts=_execution_counts(plan, options), packages=packages, assets=assets, literal_cells=literal_cells)
     skipped = parameters.step if parameters.step and not parameters.runs else None
     blocks = []
@@ -115,11 +116,6 @@ def generate_module(plan: Plan, options: CompileOptions, *, stem: str, packages:
     source = "\n\n\n".join([_header(context, stem)] + blocks + [_main()]) + "\n"
     return GeneratedModule(source, stem, tuple(components), parameters, pipeline_name(pipeline.name), skipped,
                            context.cells, tuple(context.warnings))
-
-
-def _notebook_cells(plan: Plan, step: Step):
-    indices = [c.cell_index for c in step.cells] + list(step.prelude_cells)
-    return [plan.notebook.cells[i] for i in indices]
 
 
 def _execution_counts(plan: Plan, options: CompileOptions) -> dict[int, int]:
@@ -237,7 +233,8 @@ def _output_slots(context: _Context, step: Step, scope: Namespace) -> list[Slot]
     names = [n for n in step.outputs if n != FILES]
     if step.kind == "parameters":
         names = [n for n in names if context.parameters.direct(n, step.name) is None]
-    slots = {n: Slot(n, scope.claim(kfp_name(n)), ARTIFACT if n == RNG else context.types.of(step, n)) for n in names}
+    slots = {n: Slot(n, scope.claim(kfp_name(n)), ARTIFACT if n in (RNG, EVERYTHING) else context.types.of(step, n))
+             for n in names}
     context.outputs[step.name] = slots
     return list(slots.values())
 

@@ -24,13 +24,13 @@ from __future__ import annotations
 import ast
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..build import Plan
 from ..errors import ParameterError
 from ..pipeline import Step
-from .names import KEEP, RESERVED, Namespace, kfp_name
+from .names import KEEP, MODULE_NAMES, RESERVED, Namespace, kfp_name
 
 VALUE, LITERAL, KEEP_MODE = "value", "literal", "keep"
 SCALARS = ("int", "float", "str", "bool")
@@ -74,13 +74,16 @@ def plan_parameters(plan: Plan, overrides: dict[str, Any] | None = None) -> Para
     pipeline = plan.pipeline
     step = next((s for s in pipeline.steps if s.kind == "parameters"), None)
     computed, pure = _computed_names(plan, step)
-    scope = Namespace(RESERVED)
+    scope = Namespace(RESERVED | MODULE_NAMES)  # the pipeline function's parameters must not shadow these
     inputs = []
     for parameter in pipeline.parameters:
         trusted = parameter.type_name != "expression" and parameter.name not in computed
         mode, annotation, default = _typed(parameter.default, trusted)
-        inputs.append(PipelineInput(parameter.name, scope.claim(kfp_name(parameter.name), "_param"),
-                                    annotation, default, mode))
+        found = PipelineInput(parameter.name, scope.claim(kfp_name(parameter.name), "_param"), annotation,
+                              default, mode)
+        if overrides and parameter.name in overrides:  # compiled with -p: that value is the default
+            found = replace(found, default=_argument(found, overrides[parameter.name]))
+        inputs.append(found)
     declared = {p.name for p in pipeline.parameters}
     for name, value in (overrides or {}).items():
         if name not in declared:

@@ -12,10 +12,12 @@ import re
 
 RNG = "__rng__"
 FILES = "__files__"
+EVERYTHING = "__everything__"  # a dynamic step's whole namespace (kale_like.flow)
 HTML_OUTPUT = "kale_html"
 NOTEBOOK_OUTPUT = "kale_notebook"
 METRICS_OUTPUT = "kale_metrics"
-RESERVED = frozenset({HTML_OUTPUT, NOTEBOOK_OUTPUT, METRICS_OUTPUT})
+# Names a component function uses itself (its outputs, and the entry module it imports).
+RESERVED = frozenset({HTML_OUTPUT, NOTEBOOK_OUTPUT, METRICS_OUTPUT, "kfp_entry"})
 # The default of a ``keep`` parameter input: "use what the notebook computes" (see .inputs).
 KEEP = "(notebook value)"
 # Names the generated module binds at module level; step functions must not shadow them.
@@ -27,6 +29,8 @@ def kfp_name(name: str) -> str:
     """The KFP-friendly spelling of a notebook name (before making it unique)."""
     if name == RNG:
         return "kale_rng"
+    if name == EVERYTHING:
+        return "kale_namespace"
     clean = re.sub(r"[^A-Za-z0-9_]", "_", name)
     if not clean[:1].isascii() or not clean[:1].isalpha():
         clean = "v" + clean
@@ -49,9 +53,10 @@ class Namespace:
         return name
 
 
-def function_names(step_names: list[str], pipeline_function: str) -> dict[str, str]:
-    """A Python function name per step, unique in the generated module."""
-    scope = Namespace(MODULE_NAMES | {pipeline_function})
+def function_names(step_names: list[str], pipeline_function: str, parameters: set[str]) -> dict[str, str]:
+    """A Python function name per step, unique in the generated module and not shadowed
+    by the pipeline function's parameters."""
+    scope = Namespace(MODULE_NAMES | {pipeline_function} | parameters)
     return {name: scope.claim(kfp_name(name), "_step") for name in step_names}
 
 

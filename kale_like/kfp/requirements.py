@@ -64,9 +64,13 @@ def local_modules(notebook: Notebook, imports: list[str]) -> list[str]:
     return paths
 
 
-def find_requirements(notebook: Notebook) -> Requirements:
+def find_requirements(notebook: Notebook, resolve: bool = True) -> Requirements:
+    """``resolve=False`` only finds the local modules (mapping imports to distributions
+    scans every installed package, about a second on a large environment)."""
     imports = notebook_imports(notebook)
     local = local_modules(notebook, imports)
+    if not resolve:
+        return Requirements((), (), tuple(local), ())
     local_names = {os.path.splitext(os.path.basename(p))[0] for p in local}
     stdlib = set(getattr(sys, "stdlib_module_names", ())) | set(sys.builtin_module_names)
     providers = metadata.packages_distributions()

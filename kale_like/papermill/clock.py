@@ -67,6 +67,8 @@ class CellClock:
             if meta.get("status") == PENDING:
                 self._start(cell, now)
                 self._complete(cell, now)
+        if failed_at is None:
+            self.nb_man.complete_pbar()
 
     def _describe(self, step: str) -> None:
         if self.nb_man.pbar:

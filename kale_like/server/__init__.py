@@ -14,7 +14,8 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
-    return [{"module": "kale_like"}]
+    # This module, not the package, so that jupyter_server also finds the unload hook below.
+    return [{"module": "kale_like.server"}]
 
 
 def _load_jupyter_server_extension(server_app: Any) -> None:
@@ -24,3 +25,10 @@ def _load_jupyter_server_extension(server_app: Any) -> None:
     setup_handlers(server_app.web_app, RunRegistry())
     server_app.log.info("kale_like: server extension loaded at %s",
                         server_app.web_app.settings.get("base_url", "/") + "kale-like/")
+
+
+def _unload_jupyter_server_extension(server_app: Any) -> None:
+    """On server shutdown, ask every run still going to stop (their steps are processes)."""
+    runs = server_app.web_app.settings.get("kale_like_runs")
+    if runs is not None:
+        runs.cancel_all()

@@ -134,7 +134,7 @@ def _compile_to_text(os_path: str, split: str) -> str:
 class RunsHandler(KaleLikeHandler):
     @tornado.web.authenticated
     def get(self) -> None:
-        self.finish(json.dumps([run.status() for run in self.runs.list()], default=str))
+        self.finish(json.dumps([run.status() for run in self.runs.newest_first()], default=str))
 
     @tornado.web.authenticated
     async def post(self) -> None:

@@ -164,7 +164,7 @@ class RunRegistry:
         except KeyError:
             raise UnknownRun(run_id) from None
 
-    def list(self) -> list[Run]:
+    def newest_first(self) -> list[Run]:
         return sorted(self._runs.values(), key=lambda r: r.started, reverse=True)
 
     def cancel_all(self) -> None:

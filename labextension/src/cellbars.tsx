@@ -13,7 +13,8 @@ import { PanelLayout } from '@lumino/widgets';
 import * as React from 'react';
 
 import { stepColor } from './colors';
-import { PipelineModel, pipelineMetadata } from './model';
+import { pipelineMetadata } from './document';
+import { PipelineModel } from './model';
 import { NotebookDocument } from './notebook';
 import { editStepSettings } from './settingsdialog';
 import { TagEditor } from './tageditor';

@@ -6,9 +6,12 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { INotebookDocument, pipelineMetadata } from './document';
 import { ServerError } from './errors';
-import type { IKaleLikeClient } from './request';
+import { parameterOverrides } from './parameters';
 import { readCellTags } from './tags';
+import type { IKaleLikeClient } from './request';
+import { applyEvent, applyStatus, finishRun, isFinal, IRunView, newRunView } from './runview';
 import {
   Backend,
   IAnalysis,
@@ -16,53 +19,11 @@ import {
   IPipelineMetadata,
   IRunRequest,
   IRunResult,
-  IRunStatus,
   IServerErrorBody,
   IStepInfo,
-  IStepProgress,
   IUserSettings,
-  RunEvent,
-  RunState
+  RunEvent
 } from './tokens';
-
-export interface ICellView {
-  type: string;
-  tags: string[];
-}
-
-/** The notebook as the model sees it. `index.ts` adapts a JupyterLab NotebookPanel. */
-export interface INotebookDocument {
-  readonly path: string;
-  /** Cells, tags, sources or notebook metadata changed. */
-  readonly changed: ISignal<INotebookDocument, void>;
-  cells(): ICellView[];
-  setCellTags(index: number, tags: string[]): void;
-  metadata(): Partial<IPipelineMetadata>;
-  setMetadata(patch: Partial<IPipelineMetadata>): void;
-  /** The notebook as JSON, unsaved edits included. */
-  content(): unknown;
-  save(): Promise<void>;
-  /** Scroll to and select a cell (1-based number). */
-  revealCell(cell: number): void;
-  /** Show which cell failed (1-based), or clear the mark with null. */
-  markFailedCell(cell: number | null): void;
-}
-
-export interface IStepRunView extends IStepProgress {
-  /** When a running step started, by this browser's clock (ms), for a live timer. */
-  since?: number;
-}
-
-export interface IRunView {
-  id: string | null;
-  backend: Backend;
-  state: RunState;
-  order: string[];
-  steps: Record<string, IStepRunView>;
-  result: IRunResult | null;
-  transport: 'stream' | 'polling';
-  cancelRequested: boolean;
-}
 
 export interface INotice {
   kind: 'error' | 'info';
@@ -87,7 +48,6 @@ export interface IPipelineModelOptions {
   pollInterval?: number;
 }
 
-const FINAL: ReadonlyArray<RunState> = ['succeeded', 'failed', 'cancelled'];
 export const DEFAULT_USER_SETTINGS: IUserSettings = {
   backend: 'local',
   kfp: { host: '', namespace: '', authMode: 'none', token: '' }
@@ -217,7 +177,7 @@ export class PipelineModel {
 
   get running(): boolean {
     const run = this.run;
-    return run !== null && !FINAL.includes(run.state);
+    return run !== null && !isFinal(run);
   }
 
   get notice(): INotice | null {
@@ -269,16 +229,7 @@ export class PipelineModel {
     }
     const state = this._state(document);
     const order = state.analysis?.steps.map(s => s.name) ?? [];
-    const run: IRunView = {
-      id: null,
-      backend: this._settings.backend,
-      state: 'starting',
-      order,
-      steps: Object.fromEntries(order.map(name => [name, { state: 'waiting', elapsed: 0 }])),
-      result: null,
-      transport: 'stream',
-      cancelRequested: false
-    };
+    const run = newRunView(this._settings.backend, order);
     state.run = run;
     state.notice = null;
     document.markFailedCell(null);
@@ -287,7 +238,7 @@ export class PipelineModel {
       await document.save();
       const status = await this._client.startRun(this._runRequest(document, state));
       run.id = status.id;
-      this._applyStatus(run, status);
+      applyStatus(run, status);
       if (run.cancelRequested) {
         await this._client.cancelRun(status.id);
       }
@@ -316,7 +267,7 @@ export class PipelineModel {
 
   async cancel(): Promise<void> {
     const run = this.run;
-    if (!run || FINAL.includes(run.state)) {
+    if (!run || isFinal(run)) {
       return;
     }
     run.cancelRequested = true;
@@ -342,10 +293,10 @@ export class PipelineModel {
       run.transport = 'polling';
       this._changed.emit();
     }
-    while (!FINAL.includes(run.state)) {
+    while (!isFinal(run)) {
       await sleep(this._pollInterval);
       const status = await this._client.runStatus(id);
-      this._applyStatus(run, status);
+      applyStatus(run, status);
       if (status.result) {
         this._finish(document, run, status.result);
       }
@@ -354,54 +305,18 @@ export class PipelineModel {
   }
 
   private _applyEvent(document: INotebookDocument, run: IRunView, event: RunEvent): void {
-    if (event.type === 'plan') {
-      run.order = event.steps;
-      for (const name of event.steps) {
-        run.steps[name] = run.steps[name] ?? { state: 'waiting', elapsed: 0 };
-      }
-    } else if (event.type === 'step') {
-      run.steps[event.step] = {
-        state: event.state,
-        elapsed: event.elapsed,
-        since: event.state === 'running' ? Date.now() - event.elapsed * 1000 : undefined
-      };
-      if (!run.order.includes(event.step)) {
-        run.order = [...run.order, event.step];
-      }
-      if (run.state === 'starting') {
-        run.state = 'running';
-      }
-    } else if (event.type === 'finished') {
-      this._finish(document, run, event);
-      return;
-    }
-    this._changed.emit();
-  }
-
-  private _applyStatus(run: IRunView, status: IRunStatus): void {
-    if (status.plan.steps.length) {
-      run.order = status.plan.steps;
-    }
-    for (const [name, progress] of Object.entries(status.steps)) {
-      run.steps[name] = { ...progress };
-    }
-    if (!status.result && !run.cancelRequested) {
-      run.state = status.state;
+    const result = applyEvent(run, event);
+    if (result) {
+      this._finish(document, run, result);
+    } else {
+      this._changed.emit();
     }
   }
 
   private _finish(document: INotebookDocument, run: IRunView, result: IRunResult): void {
-    const { ok, output, error, output_path, output_url } = result;
-    run.result = { ok, output, error, output_path, output_url };
-    run.state = ok ? 'succeeded' : run.cancelRequested ? 'cancelled' : 'failed';
-    for (const [name, progress] of Object.entries(run.steps)) {
-      progress.since = undefined;
-      if (run.backend === 'kfp' && progress.state === 'waiting') {
-        // Kubeflow runs the steps after submission; their progress is on the run page.
-        delete run.steps[name];
-      }
-    }
-    document.markFailedCell(!ok && error?.cell ? error.cell : null);
+    finishRun(run, result);
+    const error = run.result?.error;
+    document.markFailedCell(!result.ok && error?.cell ? error.cell : null);
     this._changed.emit();
   }
 
@@ -460,55 +375,6 @@ export class PipelineModel {
   private _backends: Backend[] = ['local', 'kfp'];
   private _states = new WeakMap<INotebookDocument, IDocumentState>();
   private _changed = new Signal<this, void>(this);
-}
-
-/**
- * A notebook's pipeline settings with defaults filled in. A notebook that already
- * carries pipeline tags (from Kale, or the CLI) starts enabled.
- */
-export function pipelineMetadata(document: INotebookDocument | null): IPipelineMetadata {
-  const stored = document?.metadata() ?? {};
-  const tagged = () => (document?.cells() ?? []).some(c => readCellTags(c.tags).role !== 'none');
-  return {
-    enabled: stored.enabled ?? tagged(),
-    pipeline_name: stored.pipeline_name ?? '',
-    description: stored.description ?? '',
-    experiment: stored.experiment ?? '',
-    base_image: stored.base_image ?? ''
-  };
-}
-
-/** Typed overrides for the parameters the user changed; untouched ones keep their default. */
-export function parameterOverrides(
-  parameters: ReadonlyArray<IParameter>,
-  values: Record<string, string>
-): Record<string, unknown> {
-  const overrides: Record<string, unknown> = {};
-  for (const parameter of parameters) {
-    const text = values[parameter.name];
-    if (text === undefined || text === String(parameter.default)) {
-      continue;
-    }
-    overrides[parameter.name] = typedValue(parameter.type, text);
-  }
-  return overrides;
-}
-
-function typedValue(type: string, text: string): unknown {
-  if (type === 'str') {
-    return text;
-  }
-  if (type === 'bool') {
-    return /^(true|1|yes)$/i.test(text.trim());
-  }
-  if ((type === 'int' || type === 'float') && text.trim() !== '' && !isNaN(Number(text))) {
-    return Number(text);
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }
 
 function errorBody(error: unknown): IServerErrorBody {

@@ -5,7 +5,7 @@
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ICellView, INotebookDocument } from './model';
+import { ICellView, INotebookDocument } from './document';
 import { IPipelineMetadata } from './tokens';
 
 export const METADATA_KEY = 'kale_like';

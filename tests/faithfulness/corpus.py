@@ -71,11 +71,17 @@ def read_catalog(path: Path) -> list[CorpusNotebook]:
             for row in rows]
 
 
-def pick_notebooks(catalog: list[CorpusNotebook], budget_s: float, max_runtime_s: float) -> list[CorpusNotebook]:
-    """The comparable notebooks, fastest first, while their Jupyter run times fit the budget."""
-    chosen, spent = [], 0.0
-    candidates = [n for n in catalog if n.comparable and n.runtime_s <= max_runtime_s]
-    for notebook in sorted(candidates, key=lambda n: (n.runtime_s, n.file)):
+def pick_notebooks(catalog: list[CorpusNotebook], budget_s: float, max_runtime_s: float,
+                   always: frozenset[str] = frozenset()) -> list[CorpusNotebook]:
+    """Comparable notebooks: those named in ``always``, then the fastest, within the budget.
+
+    The budget is the sum of the notebooks' plain-Jupyter run times from dev.tsv.
+    """
+    comparable = [n for n in catalog if n.comparable]
+    chosen = [n for n in comparable if n.file in always]
+    spent = sum(n.runtime_s for n in chosen)
+    rest = [n for n in comparable if n.file not in always and n.runtime_s <= max_runtime_s]
+    for notebook in sorted(rest, key=lambda n: (n.runtime_s, n.file)):
         if spent + notebook.runtime_s > budget_s:
             break
         chosen.append(notebook)

@@ -51,22 +51,23 @@ def assert_faithful(notebook: Path, *, split: str, jobs: int | None = None,
     each run byte for byte unchanged.
     """
     notebook = Path(notebook).resolve()
+    original = notebook.read_bytes()
     reference = execute_reference(notebook, cell_timeout)
     workdir = notebook.parent.with_name(notebook.parent.name + ".kale_like-work")
+    normalizer = Normalizer(masks, cell_file_prefixes=[str(workdir)],
+                            folder_paths=[str(reference.folder), str(notebook.parent)],
+                            compare_stderr=compare_stderr)
     for attempt in range(1, runs + 1):
         out = notebook.parent.with_name(f"{notebook.parent.name}.out{attempt}") / notebook.name
-        before = notebook.read_bytes()
+        out.parent.mkdir(exist_ok=True)
         command = pipeline_command(notebook, out, split, jobs, workdir)
         result = _run(command, run_timeout, cwd=notebook.parent.parent)
-        label = f"{notebook.name} --split {split}" + (f" --jobs {jobs}" if jobs else "")
-        label += f" (run {attempt} of {runs})" if runs > 1 else ""
-        normalizer = Normalizer(masks, cell_file_prefixes=[str(workdir)],
-                                folder_paths=[str(reference.folder), str(notebook.parent)],
-                                compare_stderr=compare_stderr)
-        problems = _check_run(reference, notebook, out, result, normalizer)
-        if notebook.read_bytes() != before:
+        problems = _check_run(reference, out, result, normalizer)
+        if notebook.read_bytes() != original:
             problems.append("the source notebook was modified by the run")
         if problems:
+            label = f"{notebook.name} --split {split}" + (f" --jobs {jobs}" if jobs else "")
+            label += f" (run {attempt} of {runs})" if runs > 1 else ""
             pytest.fail(_report(label, command, result, problems), pytrace=False)
 
 
@@ -115,8 +116,8 @@ def _run(command: list[str], timeout: int, cwd: Path) -> subprocess.CompletedPro
                     f"{_tail(exc.stderr)}", pytrace=False)
 
 
-def _check_run(reference: Reference, notebook: Path, out: Path,
-               result: subprocess.CompletedProcess[str], normalizer: Normalizer) -> list[str]:
+def _check_run(reference: Reference, out: Path, result: subprocess.CompletedProcess[str],
+               normalizer: Normalizer) -> list[str]:
     problems = []
     if result.returncode != 0:
         problems.append(f"kale_like exited with status {result.returncode}")

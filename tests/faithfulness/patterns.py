@@ -184,7 +184,8 @@ SCOPE_PATTERNS = (
     Pattern("dynamic_globals", (
         section("Globals", "globals()['z'] = 5", "print(z)"),
         section("Exec", "exec('w = z * 2')", "print(w, eval('z + w'))"),
-        section("Names", "name = 'dyn_' + 'var'\nglobals()[name] = [1]", "dyn_var.append(2)\nprint(globals()['dyn_var'])"),
+        section("Names", "name = 'dyn_' + 'var'\nglobals()[name] = [1]",
+                "dyn_var.append(2)\nprint(globals()['dyn_var'])"),
     ), splits=ALL_SPLITS),
     Pattern("independent_branches", (
         section("Load", "import time\na = [1, 2, 3]\nb = {'k': 'v'}"),

@@ -21,7 +21,8 @@ RANDOMNESS_PATTERNS = (
     Pattern("random_module_seeded", (
         section("Seed", "import random\nrandom.seed(0)"),
         section("Draw", "print(random.random())", "print(random.randint(1, 100))"),
-        section("Draw more", "deck = list(range(6))\nrandom.shuffle(deck)\nprint(deck)", "print(random.random())"),
+        section("Draw more", "deck = list(range(6))\nrandom.shuffle(deck)\nprint(deck)",
+                "print(random.random())"),
     ), splits=ALL_SPLITS, runs=2),
     Pattern("numpy_random_seeded", (
         section("Seed", "import numpy as np\nnp.random.seed(0)"),
@@ -33,7 +34,12 @@ RANDOMNESS_PATTERNS = (
 
 FILE_AND_PROCESS_PATTERNS = (
     Pattern("file_written_then_read", (
-        section("Write", "import time\ntime.sleep(0.5)\nwith open('data.txt', 'w') as fh:\n    fh.write('alpha\\nbeta\\n')"),
+        section("Write", """
+            import time
+            time.sleep(0.5)
+            with open('data.txt', 'w') as fh:
+                fh.write('alpha\\nbeta\\n')
+            """),
         section("Read", "print(open('data.txt').read().split())"),
         section("Tables", "import pandas as pd\npd.DataFrame({'v': [1, 2]}).to_csv('table.csv', index=False)",
                 "print(pd.read_csv('table.csv').v.sum())"),
@@ -55,7 +61,8 @@ FILE_AND_PROCESS_PATTERNS = (
     ), splits=ALL_SPLITS, runs=2),
     Pattern("chdir_changes", (
         section("Move", "import os\nos.makedirs('work', exist_ok=True)\nos.chdir('work')"),
-        section("Write", "with open('out.txt', 'w') as fh:\n    fh.write('x')\nprint(os.path.basename(os.getcwd()))"),
+        section("Write", "with open('out.txt', 'w') as fh:\n    fh.write('x')\n"
+                         "print(os.path.basename(os.getcwd()))"),
         section("Read", "print(sorted(os.listdir('.')), os.path.exists('../work/out.txt'))"),
     ), splits=ALL_SPLITS),
 )
@@ -74,7 +81,8 @@ CONFIG_PATTERNS = (
         section("Configure", "import warnings\nwarnings.filterwarnings('ignore', category=UserWarning)"),
         section("Warn", "warnings.warn('hidden by the filter')\nprint('after hidden')",
                 "warnings.warn('shown', RuntimeWarning)"),
-        section("Repeat", "def noisy():\n    warnings.warn('from a function', RuntimeWarning)", "noisy()", "noisy()"),
+        section("Repeat", "def noisy():\n    warnings.warn('from a function', RuntimeWarning)",
+                "noisy()", "noisy()"),
     ), splits=ALL_SPLITS),
     Pattern("matplotlib_rcparams", (
         section("Configure", "import matplotlib.pyplot as plt\nplt.rcParams['figure.figsize'] = (3, 2)"),
@@ -121,9 +129,10 @@ MAGIC_PATTERNS = (
 
 DISPLAY_PATTERNS = (
     Pattern("trailing_expression_display", (
-        section("Values", "import pandas as pd\ndf = pd.DataFrame({'a': [1, 2], 'b': [3.5, 4.5]})", "df", "41 + 1",
-                "None", "x = 5\nx;"),
-        section("Display", "from IPython.display import display\ndisplay(df.a.sum())\ndisplay('text', 3)\nprint('after display')",
+        section("Values", "import pandas as pd\ndf = pd.DataFrame({'a': [1, 2], 'b': [3.5, 4.5]})",
+                "df", "41 + 1", "None", "x = 5\nx;"),
+        section("Display", "from IPython.display import display\ndisplay(df.a.sum())\n"
+                           "display('text', 3)\nprint('after display')",
                 "print('p')\nx * 2", "if True:\n    x", "df.b.mean()  # a comment", "(x, x)"),
     ), splits=ALL_SPLITS),
     Pattern("output_history", (
@@ -134,7 +143,8 @@ DISPLAY_PATTERNS = (
 
 LIBRARY_PATTERNS = (
     Pattern("large_numpy_array", (
-        section("Make", "import hashlib\nimport numpy as np", "big = np.arange(50 * 2**20 // 8, dtype=np.float64)\nprint(big.nbytes)"),
+        section("Make", "import hashlib\nimport numpy as np",
+                "big = np.arange(50 * 2**20 // 8, dtype=np.float64)\nprint(big.nbytes)"),
         section("Mutate", "big[::2] *= 2"),
         section("Check", "print(big.sum(), hashlib.sha256(big.tobytes()).hexdigest()[:16])"),
     )),

@@ -19,16 +19,20 @@ if not CORPUS_DIR.is_dir():
     pytest.skip(f"the development corpus is not at {CORPUS_DIR} (a checkout of the project "
                 "with ../shared beside it is needed)", allow_module_level=True)
 
-# Sum of the chosen notebooks' plain-Jupyter run times (dev.tsv). Each test costs
-# about that run again, a kernel start, and the pipeline run.
-RUNTIME_BUDGET_S = 200.0
-MAX_RUNTIME_S = 15.0
+# Sum of the chosen notebooks' plain-Jupyter run times (dev.tsv). Measured here, a
+# test costs about five times its notebook's run time (a kernel start and run, the
+# pipeline run), so this keeps the module near ten minutes.
+RUNTIME_BUDGET_S = 105.0
+MAX_RUNTIME_S = 8.0
+ALWAYS = frozenset({
+    "statsmodels__glm_weights.ipynb",  # inplace=True and mutation across cells, for real
+})
 ALSO_SPLIT_BY_CELLS = {
-    "scikit-learn__miscellaneous__plot_metadata_routing.ipynb",
-    "statsmodels__metaanalysis1.ipynb",
+    "scikit-learn__miscellaneous__plot_metadata_routing.ipynb",  # 34 cells, classes, config
+    "seaborn___tutorial__error_bars.ipynb",  # writes files, global config
 }
 
-CHOSEN = pick_notebooks(read_catalog(CORPUS_ROOT / "dev.tsv"), RUNTIME_BUDGET_S, MAX_RUNTIME_S)
+CHOSEN = pick_notebooks(read_catalog(CORPUS_ROOT / "dev.tsv"), RUNTIME_BUDGET_S, MAX_RUNTIME_S, ALWAYS)
 CASES = [pytest.param(n, "auto", id=f"{n.file.removesuffix('.ipynb')}-auto") for n in CHOSEN]
 CASES += [pytest.param(n, "cells", id=f"{n.file.removesuffix('.ipynb')}-cells")
           for n in CHOSEN if n.file in ALSO_SPLIT_BY_CELLS]

@@ -7,6 +7,7 @@ notebook through the local backend and through kfp-local (the compiled IR under
 """
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -71,12 +72,15 @@ def platform_executor(platform: dict, step_function: str) -> dict:
 
 
 def run_both(path: Path, tmp: Path, split: str = "auto", parameters: dict | None = None):
-    """Run the notebook with the local backend and with kfp-local; return both results."""
-    local = api.run(path, out=str(tmp / "local.ipynb"), split=split, parameters=parameters,
-                    workdir=str(tmp / "local-work"))
-    kfp = api.run(path, out=str(tmp / "kfp.ipynb"), split=split, parameters=parameters, backend="kfp-local",
-                  workdir=str(tmp / "kfp-work"))
-    return local, kfp
+    """Run the notebook with the local backend and with kfp-local, each in its own copy of
+    the notebook's folder (so files one run writes cannot help the other); return both results."""
+    results = []
+    for backend in ("local", "kfp-local"):
+        folder = tmp / f"{backend}-folder"
+        shutil.copytree(path.parent, folder)
+        results.append(api.run(folder / path.name, out=str(tmp / f"{backend}.ipynb"), split=split,
+                               parameters=parameters, backend=backend, workdir=str(tmp / f"{backend}-work")))
+    return results[0], results[1]
 
 
 def assert_same_as_local(path: Path, tmp: Path, split: str = "auto", parameters: dict | None = None,
@@ -88,7 +92,7 @@ def assert_same_as_local(path: Path, tmp: Path, split: str = "auto", parameters:
     expected = nbformat.read(local.output, as_version=4)
     actual = nbformat.read(kfp.output, as_version=4)
     assert len(expected.cells) == len(actual.cells)
-    normalizer = Normalizer(folder_paths=[str(path.parent)])
+    normalizer = Normalizer(folder_paths=[str(tmp / "local-folder"), str(tmp / "kfp-local-folder")])
     differences = compare_notebooks(expected, actual, normalizer, [])
     assert not differences, "\n\n".join(d.describe() for d in differences)
     return local, kfp

@@ -107,9 +107,11 @@ def test_cells_that_do_not_read_back_fall_back_to_strings(tmp_path, monkeypatch)
 
     real = compile_module.cell_text
     monkeypatch.setattr(compile_module, "cell_text", lambda fn: real(fn) + "# changed")
-    path = write_notebook(tmp_path, "x = 1\nprint(x)")
+    path = write_notebook(tmp_path, "x = 'café'\nprint(x)", "y = 2")
     compiled, ir, _ = compile_ir(path, dsl=True)
-    assert "    cell_1 = r'''x = 1\nprint(x)\n'''" in open(compiled.module_path).read()
+    source = open(compiled.module_path).read()
+    assert "    cell_1 = r'''x = 'café'\nprint(x)\n'''" in source  # only cells with unusual characters are checked
+    assert "    def cell_2():\n        y = 2\n" in source
 
 
 def test_oversized_step_is_refused_with_the_reason(tmp_path):
@@ -129,3 +131,23 @@ def test_nested_cells_never_run_when_the_module_is_imported(tmp_path):
     spec.loader.exec_module(module)
     assert isinstance(module.pipeline, object)
     assert isinstance(getattr(module, compiled.components[0].function).python_func, types.FunctionType)
+
+
+def test_local_modules_travel_inside_the_components(tmp_path):
+    (tmp_path / "helpers.py").write_text("def double(x):\n    return 2 * x\n")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("VALUE = 1\n")
+    path = write_notebook(tmp_path, "import helpers\nfrom pkg import VALUE\nprint(helpers.double(VALUE))")
+    compiled, ir, _ = compile_ir(path)
+    assert [p.rsplit("/", 1)[-1] for p in compiled.requirements.local] == ["helpers.py", "pkg"]
+    source = executor(ir, compiled.components[0].function)["container"]["command"][-1]
+    assert "__KFP_EMBEDDED_ARCHIVE_B64" in source and "sys.path.insert(0, __KFP_EMBEDDED_ASSET_DIR)" in source
+
+
+def test_names_that_would_shadow_the_module_are_renamed(tmp_path):
+    path = write_notebook(tmp_path, ("clean = 1\ndsl = 2", ["parameters"]),
+                          ("kfp_entry = clean + dsl", ["step:clean"]), ("print(kfp_entry)", ["step:report", "prev:clean"]))
+    compiled, ir, _ = compile_ir(path, split="tags", dsl=True)
+    assert set(ir["root"]["inputDefinitions"]["parameters"]) == {"clean", "dsl_param"}
+    assert {c.step: c.function for c in compiled.components} == {"clean": "clean_step", "report": "report"}
+    assert [s.arg for s in compiled.component("clean").outputs] == ["kfp_entry_2"]

@@ -50,7 +50,7 @@ def test_parameters_of_every_kind_with_overrides(tmp_path):
     local, kfp = assert_same_as_local(path, tmp_path / "overrides", parameters=overrides)
     executed = nbformat.read(kfp.output, as_version=4)
     assert INJECTION in executed.cells[2].outputs[0]["text"]
-    assert not (tmp_path / "nb" / "PWNED").exists()
+    assert not list(tmp_path.rglob("PWNED"))
 
 
 def test_aliases_mutation_and_metrics_survive_artifacts(tmp_path):
@@ -121,3 +121,12 @@ def test_cancel_stops_the_run(tmp_path):
                      split="cells", on_event=watch, cancel=cancel)
     assert not result.ok and result.error["message"] == "the run was cancelled"
     assert set(result.states.values()) == {"cancelled"}
+
+
+def test_timeout_tag_is_enforced_locally(tmp_path):
+    path = write_notebook(tmp_path / "nb", ("import time\ntime.sleep(60)", ["step:slow", "timeout:1"]),
+                          ("print('after')", ["step:after", "prev:slow"]))
+    result = api.run(path, out=str(tmp_path / "o.ipynb"), backend="kfp-local", workdir=str(tmp_path / "w"),
+                     split="tags")
+    assert not result.ok and result.error["step"] == "slow" and "timeout of 1 s" in result.error["message"]
+    assert result.states == {"slow": "failed", "after": "skipped"}

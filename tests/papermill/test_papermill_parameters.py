@@ -3,7 +3,6 @@ values of every type reaching every step that reads them, as data (never as sour
 from __future__ import annotations
 
 import pickle
-from pathlib import Path
 
 import pytest
 from pm_harness import assert_same_notebooks, make_notebook, nbformat, run_cli, run_papermill

@@ -314,3 +314,14 @@ async def test_compile_returns_the_ir_yaml(jp_fetch, write_notebook):
     assert status == 200, body
     assert body["filename"] == "demo.yaml"
     assert "pipelineInfo" in body["yaml"] and "make" in body["yaml"]
+
+
+async def test_server_shutdown_cancels_runs_in_progress(jp_fetch, jp_serverapp, write_notebook):
+    from kale_like.server import _unload_jupyter_server_extension
+
+    write_notebook("slow.ipynb", SLOW)
+    run = await start_run(jp_fetch, "slow.ipynb")
+    _unload_jupyter_server_extension(jp_serverapp)
+    assert jp_serverapp.web_app.settings["kale_like_runs"].get(run["id"]).cancel.is_set()
+    events = await events_of(jp_fetch, run["id"])
+    assert events[-1]["type"] == "finished" and events[-1]["ok"] is False

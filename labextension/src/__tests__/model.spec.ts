@@ -1,7 +1,9 @@
 import { Signal } from '@lumino/signaling';
 
 import { ServerError } from '../errors';
-import { ICellView, INotebookDocument, parameterOverrides, PipelineModel } from '../model';
+import { ICellView, INotebookDocument } from '../document';
+import { PipelineModel } from '../model';
+import { parameterOverrides } from '../parameters';
 import type { IKaleLikeClient } from '../request';
 import { IAnalysis, IPipelineMetadata, IRunStatus, RunEvent } from '../tokens';
 

@@ -1,0 +1,145 @@
+/** A run's progress in the panel: the summary (result, failing cell, links) and the step list. */
+import * as React from 'react';
+
+import { stepColor } from './colors';
+import { PipelineModel } from './model';
+import type { IPanelActions } from './panel';
+import { IRunView } from './runview';
+import { StepState } from './tokens';
+
+export function RunSummary(props: { run: IRunView; model: PipelineModel; actions: IPanelActions }): JSX.Element {
+  const { run, model, actions } = props;
+  const done = Object.values(run.steps).filter(s => ['succeeded', 'cached', 'skipped'].includes(s.state)).length;
+  const total = run.order.length;
+  const result = run.result;
+  const error = result?.error;
+  return (
+    <div className={`kale-like-run kale-like-run-${run.state}`} role="status" aria-label="Run status">
+      <p className="kale-like-run-title">
+        {runTitle(run)}
+        {total > 0 && !result && ` (${done}/${total} steps)`}
+        {run.transport === 'polling' && !result && ' · polling'}
+      </p>
+      {result?.ok && result.output_path && (
+        <button type="button" className="kale-like-link" onClick={() => actions.openPath(result.output_path!)}>
+          Open executed notebook
+        </button>
+      )}
+      {result?.ok && result.output_url && (
+        <a className="kale-like-link" href={result.output_url} target="_blank" rel="noreferrer">
+          Open the run in Kubeflow Pipelines
+        </a>
+      )}
+      {result && !result.ok && error && (
+        <div className="kale-like-failure">
+          <p>
+            {error.step && (
+              <>
+                Step <strong>{error.step}</strong> failed
+              </>
+            )}
+            {error.cell !== null && (
+              <>
+                {error.step ? ' in ' : 'In '}
+                <button type="button" className="kale-like-link" onClick={() => model.revealCell(error.cell!)}>
+                  cell {error.cell}
+                  {error.line !== null && `, line ${error.line}`}
+                </button>
+              </>
+            )}
+          </p>
+          <pre className="kale-like-error-message">{error.message}</pre>
+          {error.traceback && (
+            <details>
+              <summary>Traceback</summary>
+              <pre className="kale-like-traceback">{error.traceback}</pre>
+            </details>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function runTitle(run: IRunView): string {
+  if (run.backend === 'kfp' && run.state === 'succeeded') {
+    return 'Submitted to Kubeflow Pipelines';
+  }
+  switch (run.state) {
+    case 'starting':
+      return 'Starting…';
+    case 'running':
+      return 'Running…';
+    case 'cancelling':
+      return 'Cancelling…';
+    case 'succeeded':
+      return 'Run succeeded';
+    case 'failed':
+      return 'Run failed';
+    case 'cancelled':
+      return 'Run cancelled';
+  }
+}
+
+function useTicker(active: boolean): void {
+  const [, setTick] = React.useState(0);
+  React.useEffect(() => {
+    if (!active) {
+      return;
+    }
+    const timer = setInterval(() => setTick(t => t + 1), 500);
+    return () => clearInterval(timer);
+  }, [active]);
+}
+
+export function formatElapsed(seconds: number): string {
+  if (seconds < 60) {
+    return `${seconds.toFixed(1)} s`;
+  }
+  const minutes = Math.floor(seconds / 60);
+  return `${minutes}m ${String(Math.floor(seconds % 60)).padStart(2, '0')}s`;
+}
+
+export function StepList({ model, run }: { model: PipelineModel; run: IRunView | null }): JSX.Element {
+  useTicker(model.running);
+  const steps = model.steps;
+  if (!steps.length) {
+    return <p className="kale-like-muted">{model.analyzing ? 'Analyzing…' : 'No steps yet.'}</p>;
+  }
+  return (
+    <ul className="kale-like-steps">
+      {steps.map(step => {
+        const progress = run?.steps[step.name];
+        const state: StepState | undefined = progress?.state;
+        const elapsed = progress?.since ? (Date.now() - progress.since) / 1000 : progress?.elapsed;
+        return (
+          <li key={step.name} className="kale-like-step" aria-label={`Step ${step.name}`} data-step={step.name} data-state={state ?? ''}>
+            <div className="kale-like-step-head">
+              <span className="kale-like-swatch" style={{ backgroundColor: stepColor(step.name) }} />
+              <strong>{step.name}</strong>
+              <span className="kale-like-cells">
+                {step.cells.map(cell => (
+                  <button key={cell} type="button" className="kale-like-link" onClick={() => model.revealCell(cell)} aria-label={`Go to cell ${cell}`}>
+                    [{cell}]
+                  </button>
+                ))}
+              </span>
+              {state && (
+                <span className={`kale-like-state kale-like-state-${state}`}>
+                  {state}
+                  {elapsed !== undefined && state !== 'waiting' && ` · ${formatElapsed(elapsed)}`}
+                </span>
+              )}
+            </div>
+            {step.inputs.length > 0 && (
+              <div className="kale-like-io">
+                in: {step.inputs.map(i => `${i.name} ← ${i.producer}`).join(', ')}
+              </div>
+            )}
+            {step.outputs.length > 0 && <div className="kale-like-io">out: {step.outputs.join(', ')}</div>}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

@@ -1,0 +1,40 @@
+"""Requirements inferred from imports, and the Dockerfile that bakes them with kale_like."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib import metadata
+
+from kfp_harness import write_notebook
+
+from kale_like.kfp.requirements import find_requirements
+from kale_like.notebook import load_notebook
+
+
+def test_imports_map_to_installed_distributions_pinned(tmp_path):
+    (tmp_path / "helpers.py").write_text("X = 1\n")
+    path = write_notebook(tmp_path, "import numpy as np\nimport os, json\nfrom sklearn.linear_model import Ridge",
+                          "import helpers\n%matplotlib inline\nimport yaml", "import not_a_real_module_xyz")
+    found = find_requirements(load_notebook(path))
+    assert found.pinned == (f"numpy=={metadata.version('numpy')}", f"scikit-learn=={metadata.version('scikit-learn')}",
+                            f"pyyaml=={metadata.version('pyyaml')}")
+    assert found.missing == ("not_a_real_module_xyz",)
+    assert found.local == (str(tmp_path / "helpers.py"),)
+    assert f"kfp=={metadata.version('kfp')}" in found.runtime
+
+
+def test_image_writes_a_dockerfile_with_requirements_and_kale_like(tmp_path):
+    path = write_notebook(tmp_path, "import pandas as pd\nprint(pd.__version__)")
+    result = subprocess.run([sys.executable, "-m", "kale_like", "image", str(path), "-o", str(tmp_path / "img"),
+                             "--base", "python:3.11-slim"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    dockerfile = (tmp_path / "img" / "Dockerfile").read_text()
+    assert "FROM python:3.11-slim\n" in dockerfile
+    assert "pip install --no-cache-dir -r /opt/kale_like/requirements.txt" in dockerfile
+    assert "COPY kale_like /opt/kale_like/kale_like" in dockerfile and "ENV PYTHONPATH=/opt/kale_like" in dockerfile
+    requirements = (tmp_path / "img" / "requirements.txt").read_text().splitlines()
+    assert f"pandas=={metadata.version('pandas')}" in requirements
+    assert f"kfp=={metadata.version('kfp')}" in requirements and any(r.startswith("ipython==") for r in requirements)
+    assert (tmp_path / "img" / "kale_like" / "runtime" / "kfp_entry.py").exists()
+    assert not (tmp_path / "img" / "kale_like" / "labextension").exists()
+    assert "docker build -t" in result.stderr
