@@ -170,3 +170,22 @@ def test_timeout_stops_the_step_and_says_so(tmp_path, workdir):
     make_notebook(("import time\ntime.sleep(30)", ["step:slow", "timeout:1"]), path=nb)
     result = kale_like.run(str(nb), out=str(tmp_path / "o.ipynb"), workdir=str(workdir))
     assert not result.ok and "timeout of 1 s" in result.error["message"]
+
+
+def test_cancel_right_after_start_stops_quickly(tmp_path, workdir):
+    import threading
+    import time
+
+    nb = tmp_path / "nb.ipynb"
+    make_notebook("import time\ntime.sleep(60)", path=nb)
+    cancel = threading.Event()
+
+    def on_event(event):
+        if event.get("state") == "running":
+            cancel.set()
+
+    began = time.perf_counter()
+    result = kale_like.run(str(nb), out=str(tmp_path / "o.ipynb"), workdir=str(workdir), on_event=on_event,
+                           cancel=cancel)
+    assert not result.ok and result.states == {"cell_1": "cancelled"}
+    assert time.perf_counter() - began < 20

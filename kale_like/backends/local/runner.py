@@ -316,6 +316,8 @@ class LocalRun:
         pending.clear()
 
     def _cancel_all(self, running: dict[str, _Running], pending: list[str], zygote: Zygote | None) -> None:
+        if zygote is not None and running:
+            zygote.kill_all()  # also reaches a step whose process id has not been reported yet
         for run in running.values():
             if run.pid:
                 Zygote.kill(run.pid)

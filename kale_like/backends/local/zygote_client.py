@@ -19,7 +19,7 @@ class Zygote:
         self._process = subprocess.Popen(
             [sys.executable, "-m", "kale_like.runtime.zygote", *preload],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, cwd=cwd, env=env,
-            text=True, bufsize=1)
+            text=True, bufsize=1, start_new_session=True)  # its own group: cancel can stop every child
         self.events: "queue.Queue[dict]" = queue.Queue()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -43,6 +43,13 @@ class Zygote:
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
+            pass
+
+    def kill_all(self) -> None:
+        """Stop the warm parent and every step it forked, started or about to start."""
+        try:
+            os.killpg(self._process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
             pass
 
     def close(self) -> None:
