@@ -52,7 +52,7 @@ def branches() -> nbformat.NotebookNode:
 
 def last_cell_edit(last: str) -> nbformat.NotebookNode:
     return notebook(["import numpy as np\n" + WORK, "a = np.arange(1_000_000)", "b = burn(3_000_000)",
-                     f"c = burn(9_000_000) + {last}\nprint(c)"])
+                     f"c = burn(30_000_000) + {last}\nprint(c)"])
 
 
 def big() -> nbformat.NotebookNode:
@@ -103,9 +103,16 @@ def main() -> None:
         for i in range(args.repeat):
             nbformat.write(last_cell_edit(str(i + 1)), path)
             reruns.append(timed(kale_cmd(path, "--workdir", work), tmp))
-            cell_times.append(_cell_time(f"{WORK}\nc = burn(9_000_000) + {i + 1}\nprint(c)", tmp))
+            cell_times.append(_cell_time(f"{WORK}\nc = burn(30_000_000) + {i + 1}\nprint(c)", tmp))
         rows.append(("re-run after editing the last cell", best(cell_times), best(reruns),
                      best(reruns) / best(cell_times)))
+        per_step = []
+        for count in (10, 40):
+            path = os.path.join(tmp, f"trivial{count}.ipynb")
+            nbformat.write(notebook(["import numpy as np\nv0 = 0"] + [f"v{i} = v{i - 1} + 1" for i in range(1, count)]), path)
+            seconds = best([timed(kale_cmd(path, "--split", "cells", "--no-cache", "--workdir", work), tmp)
+                            for _ in range(args.repeat)])
+            per_step.append((count, seconds))
         path = os.path.join(tmp, "big.ipynb")
         nbformat.write(big(), path)
         validate = best([timed([sys.executable, "-m", "kale_like", "validate", path], tmp) for _ in range(args.repeat)])
@@ -113,6 +120,9 @@ def main() -> None:
     for name, peer, ours, ratio in rows:
         print(f"{name:<38} {peer:>8.2f} {ours:>12.2f} {ratio:>7.2f}")
     print(f"{'validate, 300 cells (wall, with start)':<38} {'':>8} {validate:>12.3f}")
+    (n1, t1), (n2, t2) = per_step
+    print(f"{'per-step overhead (chain of trivial steps)':<38} {'':>8} {(t2 - t1) / (n2 - n1):>12.3f}"
+          f"   ({n1} steps: {t1:.2f} s, {n2} steps: {t2:.2f} s)")
     print("peer: nbclient top-to-bottom (kernel start included); for the re-run row, the peer column is the "
           "edited cell's own run time in a plain python process")
 
