@@ -77,6 +77,7 @@ def _pipeline(notebook: Notebook, drafts: Split, analyses: dict[int, CellAnalysi
             metrics=_metric_names(draft, analyses) if draft.kind == "metrics" else (),
             carries_rng="__rng__" in unit.inputs or "__rng__" in unit.outputs,
             kind=draft.kind,
+            output_cells=tuple(sorted((n, unit.assigned_at[n][0]) for n in unit.outputs if n in unit.assigned_at)),
         ))
     name = notebook.settings.pipeline_name or _pipeline_name(notebook.path)
     return Pipeline(name=name, steps=tuple(steps), parameters=tuple(parameters),

@@ -136,7 +136,8 @@ def _print_failure(result, args) -> None:
     place = ", ".join(w for w in where if w)
     print(f"kale-like: failed at {place}: {error.get('message', 'unknown error')}", file=sys.stderr)
     if error.get("hint"):
-        print(f"  hint: {error['hint']}", file=sys.stderr)
+        hint = str(error["hint"]).removeprefix("hint: ")
+        print(f"  hint: {hint}", file=sys.stderr)
     traceback = _strip_ansi(error.get("traceback") or "")
     if traceback.strip():
         print(traceback.rstrip(), file=sys.stderr)

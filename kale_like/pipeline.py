@@ -78,6 +78,7 @@ class Step:
     metrics: tuple[str, ...] = ()
     carries_rng: bool = False   # restore/save the global random and numpy.random streams
     kind: str = "code"          # code | parameters | metrics
+    output_cells: tuple[tuple[str, int], ...] = ()  # output name -> cell number that last assigned it
 
     @property
     def first_cell(self) -> int:

@@ -135,6 +135,11 @@ DISPLAY_PATTERNS = (
                            "display('text', 3)\nprint('after display')",
                 "print('p')\nx * 2", "if True:\n    x", "df.b.mean()  # a comment", "(x, x)"),
     ), splits=ALL_SPLITS),
+    Pattern("wide_dataframe_repr", (
+        section("Make", "import pandas as pd\n"
+                        "wide = pd.DataFrame({f'column_{i}': [i * 1000.5, -i] for i in range(12)})"),
+        section("Show", "print(wide)", "wide", "print(pd.get_option('display.max_columns'))"),
+    ), splits=ALL_SPLITS),
     Pattern("output_history", (
         section("Compute", "6 * 7"),
         section("Reuse", "_ + 1", "print(_, __, Out[1])"),

@@ -209,7 +209,7 @@ class LocalRun:
             result_path=os.path.join(folder, "report.json"), workdir=self.notebook_dir,
             execution_counts=self.counts, cell_sources=self._cell_sources(step),
             parameters=self._parameters_for(step), metrics=step.metrics, carries_rng=step.carries_rng,
-            assigned_cells={})
+            assigned_cells=dict(step.output_cells))
         spec_path = os.path.join(folder, "spec.pkl")
         with open(spec_path, "wb") as handle:
             pickle.dump(spec, handle)
