@@ -149,3 +149,18 @@ def test_local_augmented_assignment_is_not_a_global_read():
                    "b = burn(3)")
     assert not plan.findings
     assert plan.pipeline.step("cell_2").inputs == ()
+
+
+def test_output_history_threads_through_result_steps():
+    got = inputs_of("41", "x = 1", "_ + 1")
+    assert got["cell_3"].get("__history__") == "cell_1"
+
+
+def test_dynamic_steps_pass_their_whole_namespace_on():
+    got = inputs_of("globals()['z'] = 5", "exec('w = z * 2')")
+    assert got["cell_2"].get("__everything__") == "cell_1"
+
+
+def test_module_attribute_assignment_is_replayed():
+    plan = plan_of("import json", "json.SPECIAL = 8", "print(json.SPECIAL)")
+    assert any("json.SPECIAL = 8" in s.code for s in plan.pipeline.step("cell_3").prelude)
