@@ -60,10 +60,11 @@ def build_plan(notebook: Notebook, split: str = "auto", overrides: dict | None =
 def _pipeline(notebook: Notebook, drafts: Split, analyses: dict[int, CellAnalysis], flow: FlowResult,
               parameters: list[Parameter]) -> Pipeline:
     steps = []
+    positions = {d.name: d.first_index for d in drafts.steps}
     for draft in drafts.steps:
         unit = flow.units[draft.name]
         data_upstream = {p for n, p in unit.inputs.items()}
-        upstream = tuple(sorted(data_upstream | set(draft.prev), key=lambda s: _position(drafts, s)))
+        upstream = tuple(sorted(data_upstream | set(draft.prev), key=lambda s: positions.get(s, -1)))
         steps.append(Step(
             name=draft.name,
             cells=tuple(StepCell(c.index, c.source, analyses[c.index].code, c.tags.raises_exception)
@@ -84,10 +85,6 @@ def _pipeline(notebook: Notebook, drafts: Split, analyses: dict[int, CellAnalysi
                     description=notebook.settings.description, experiment=notebook.settings.experiment,
                     base_image=notebook.settings.base_image, notebook_path=notebook.path,
                     volumes=notebook.settings.volumes)
-
-
-def _position(drafts: Split, name: str) -> int:
-    return next((d.first_index for d in drafts.steps if d.name == name), -1)
 
 
 def _prelude(draft: StepDraft, drafts: Split, flow: FlowResult) -> tuple[Snippet, ...]:

@@ -68,12 +68,16 @@ def compute_flow(split: Split, analyses: dict[int, CellAnalysis], parameter_name
     findings: list[Finding] = []
     problems: list[tuple[str, str, str, str, int, int]] = []
     ordered = sorted(units, key=lambda u: u.position)
+    defined_before: set[str] = set()
+    check_names = not any(a.star_modules for a in analyses.values())
+    dynamic_seen = False
     for index, unit in enumerate(ordered):
-        if unit.shared:
-            continue
-        earlier = ordered[:index]
-        _resolve(unit, earlier, classes, notebook_names, problems)
-        findings += _undefined(unit, earlier, units, analyses)
+        if not unit.shared:
+            _resolve(unit, ordered[:index], classes, notebook_names, problems)
+            dynamic_seen |= unit.dynamic
+            if check_names and not dynamic_seen:
+                findings += _undefined(unit, defined_before, notebook_names, analyses)
+        defined_before |= unit.defines
     return FlowResult({u.name: u for u in units}, findings, problems, _replayable(split, analyses))
 
 
@@ -296,14 +300,8 @@ def _available(producer: Unit, name: str) -> bool:
 
 
 # --- findings ----------------------------------------------------------------------------
-def _undefined(unit: Unit, earlier: list[Unit], units: list[Unit],
+def _undefined(unit: Unit, defined_before: set[str], defined_anywhere: set[str],
                analyses: dict[int, CellAnalysis]) -> list[Finding]:
-    if unit.dynamic or any(u.dynamic for u in earlier):
-        return []
-    if any(a.star_modules for a in analyses.values()):
-        return []
-    defined_before = set().union(*(u.defines for u in earlier)) if earlier else set()
-    defined_anywhere = set().union(*(u.defines for u in units))
     findings = []
     for name in sorted(unit.candidates - defined_before - BUILTIN_NAMES - PSEUDO):
         if name.startswith("__") or name in unit.inputs:

@@ -89,7 +89,7 @@ def _import_context(analyses) -> ImportContext:
     for analysis in analyses:
         if analysis.tree is None:
             continue
-        for node in ast.walk(analysis.tree):
+        for node in _statements(analysis.tree.body):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
@@ -110,6 +110,19 @@ def _import_context(analyses) -> ImportContext:
     for name in functions:
         modules.pop(name, None)
     return ImportContext(modules=modules, notebook_functions=frozenset(functions))
+
+
+def _statements(body: list[ast.stmt]):
+    """Every statement, nested ones included, without descending into expressions
+    (imports are statements; walking every expression node costs most of validate's time)."""
+    todo = list(body)
+    while todo:
+        node = todo.pop()
+        yield node
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, field, None)
+            if isinstance(children, list):
+                todo.extend(children)
 
 
 def _absolute_module(node: ast.ImportFrom) -> str:

@@ -382,7 +382,7 @@ class _ModuleVisitor(ast.NodeVisitor):
         names = [n for t in targets for n in _target_names(t)]
         self._record_alias(targets, value)
         pending = getattr(self, "_pending_lambda", Deferred())
-        used = {n for n in _loaded_names(value)} & set(self.ctx.notebook_functions)
+        used = _loaded_names(value) & self.ctx.notebook_functions if self.ctx.notebook_functions else set()
         if pending.reads or pending.writes or pending.mutates or pending.calls or used:
             summary = Deferred()
             summary.absorb(pending)
