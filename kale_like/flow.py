@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from .analysis.cells import CellAnalysis
-from .analysis.facts import Deferred, StatementFacts
+from .analysis.model import Deferred, StatementFacts
 from .analysis.findings import Finding
 from .analysis.vocabulary import BUILTIN_NAMES
 from .splitting import Split, StepDraft

@@ -7,7 +7,8 @@ import os
 from dataclasses import dataclass, field
 
 from ..notebook import Cell
-from .facts import ImportContext, StatementFacts, statement_facts
+from .facts import statement_facts
+from .model import ImportContext, StatementFacts
 from .findings import Finding
 from .ipython_source import to_python
 
@@ -119,8 +120,8 @@ def _statements(body: list[ast.stmt]):
     while todo:
         node = todo.pop()
         yield node
-        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-            children = getattr(node, field, None)
+        for attr in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, attr, None)
             if isinstance(children, list):
                 todo.extend(children)
 

@@ -10,83 +10,11 @@ function.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 
 from . import vocabulary as V
-
-
-@dataclass
-class Deferred:
-    """What calling a notebook-defined function (or using a value holding one) may do."""
-
-    reads: set[str] = field(default_factory=set)
-    writes: set[str] = field(default_factory=set)
-    mutates: set[str] = field(default_factory=set)
-    param_mutations: set[int | str] = field(default_factory=set)
-    calls: set[str] = field(default_factory=set)
-    file_io: bool = False
-    rng: bool = False
-    dynamic: bool = False
-    generator: bool = False
-
-    def absorb(self, other: "Deferred") -> bool:
-        """Union ``other`` into self; return True if anything changed."""
-        before = (len(self.reads), len(self.writes), len(self.mutates), self.file_io, self.rng, self.dynamic)
-        self.reads |= other.reads
-        self.writes |= other.writes
-        self.mutates |= other.mutates
-        self.file_io |= other.file_io
-        self.rng |= other.rng
-        self.dynamic |= other.dynamic
-        return before != (len(self.reads), len(self.writes), len(self.mutates), self.file_io, self.rng, self.dynamic)
-
-
-@dataclass
-class StatementFacts:
-    line: int
-    kind: str = "other"  # import | def | class | config | other
-    reads: set[str] = field(default_factory=set)
-    writes: set[str] = field(default_factory=set)
-    deletes: set[str] = field(default_factory=set)
-    mutates: set[str] = field(default_factory=set)
-    aliases: list[tuple[str, str]] = field(default_factory=list)
-    deferred: dict[str, Deferred] = field(default_factory=dict)  # names bound to code that runs later
-    uses_code: set[str] = field(default_factory=set)  # names whose deferred effects apply here
-    calls: list[tuple[str, list[str | None], dict[str, str]]] = field(default_factory=list)
-    definition_reads: set[str] = field(default_factory=set)  # reads at def/class time
-    untravelable: dict[str, str] = field(default_factory=dict)
-    file_io: bool = False
-    rng: bool = False
-    rng_seed: bool = False
-    dynamic: bool = False
-    bad_cell_magic: bool = False
-
-
-@dataclass(frozen=True)
-class ImportContext:
-    """Names bound by imports anywhere in the notebook, mapped to dotted module paths."""
-
-    modules: dict[str, str]          # alias -> dotted path (``np`` -> ``numpy``, ``environ`` -> ``os.environ``)
-    notebook_functions: frozenset[str]
-
-    def dotted(self, node: ast.AST) -> str | None:
-        """``np.random.seed`` -> ``numpy.random.seed`` when ``np`` is an import alias."""
-        parts: list[str] = []
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if isinstance(node, ast.Name) and node.id in self.modules:
-            return ".".join([self.modules[node.id], *reversed(parts)])
-        if isinstance(node, ast.Name) and not parts and node.id in ("open", "eval", "exec"):
-            return node.id
-        return None
-
-
-def root_name(node: ast.AST) -> str | None:
-    """The variable at the root of ``x.a[0].b`` (``x``), or None."""
-    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
-        node = node.value
-    return node.id if isinstance(node, ast.Name) else None
+from .aliases import loaded_names, target_names, value_roots
+from .classify import classify, magic_name
+from .model import Deferred, ImportContext, StatementFacts, root_name
 
 
 def statement_facts(stmt: ast.stmt, ctx: ImportContext) -> StatementFacts:
@@ -101,61 +29,8 @@ def statement_facts(stmt: ast.stmt, ctx: ImportContext) -> StatementFacts:
             entry = facts.deferred.setdefault(name, Deferred())
             entry.absorb(pending)
             entry.calls |= pending.calls
-    _classify(stmt, facts, ctx)
+    classify(stmt, facts, ctx)
     return facts
-
-
-def _classify(stmt: ast.stmt, facts: StatementFacts, ctx: ImportContext) -> None:
-    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-        facts.kind = "import"
-    elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        facts.kind = "def"
-    elif isinstance(stmt, ast.ClassDef):
-        facts.kind = "class"
-    elif _is_config(stmt, ctx):
-        facts.kind = "config"
-
-
-def _is_config(stmt: ast.stmt, ctx: ImportContext) -> bool:
-    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-        call = stmt.value
-        path = ctx.dotted(call.func)
-        if path and (path in V.CONFIG_CALLS or path.startswith("matplotlib.pyplot.rcParams")):
-            return True
-        magic = _magic_name(call)
-        return magic is not None and magic[1] in V.CONFIG_MAGICS
-    if isinstance(stmt, (ast.Assign, ast.AugAssign)):
-        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-        paths = [_target_path(t, ctx) for t in targets]
-        # Setting an attribute of a module (``my_helpers.CONSTANT = 8``, ``pd.options.x = …``)
-        # changes state that lives in the process: later steps replay it.
-        return all(p and (p.startswith(V.CONFIG_TARGET_ROOTS) or isinstance(t, (ast.Attribute, ast.Subscript)))
-                   for p, t in zip(paths, targets))
-    return False
-
-
-def _target_path(target: ast.AST, ctx: ImportContext) -> str | None:
-    node = target
-    while isinstance(node, ast.Subscript):
-        node = node.value
-    return ctx.dotted(node)
-
-
-def _magic_name(call: ast.Call) -> tuple[str, str] | None:
-    """For ``get_ipython().run_line_magic('time', '...')`` return ``('line', 'time')``."""
-    func = call.func
-    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call)
-            and isinstance(func.value.func, ast.Name) and func.value.func.id == "get_ipython"):
-        return None
-    kinds = {"run_line_magic": "line", "run_cell_magic": "cell", "system": "system", "getoutput": "system"}
-    kind = kinds.get(func.attr)
-    if kind is None:
-        return None
-    if kind == "system":
-        return ("system", "system")
-    if call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
-        return (kind, call.args[0].value)
-    return (kind, "")
 
 
 class _ModuleVisitor(ast.NodeVisitor):
@@ -252,7 +127,7 @@ class _ModuleVisitor(ast.NodeVisitor):
         for index, gen in enumerate(generators):
             if index:
                 self.visit(gen.iter)
-            scope.update(_target_names(gen.target))
+            scope.update(target_names(gen.target))
             for cond in gen.ifs:
                 self.visit(cond)
         for element in elements:
@@ -379,10 +254,10 @@ class _ModuleVisitor(ast.NodeVisitor):
             self.facts.reads.add(node.id)
 
     def _bind_value(self, targets: list[ast.AST], value: ast.AST) -> None:
-        names = [n for t in targets for n in _target_names(t)]
+        names = [n for t in targets for n in target_names(t)]
         self._record_alias(targets, value)
         pending = getattr(self, "_pending_lambda", Deferred())
-        used = _loaded_names(value) & self.ctx.notebook_functions if self.ctx.notebook_functions else set()
+        used = loaded_names(value) & self.ctx.notebook_functions if self.ctx.notebook_functions else set()
         if pending.reads or pending.writes or pending.mutates or pending.calls or used:
             summary = Deferred()
             summary.absorb(pending)
@@ -409,8 +284,8 @@ class _ModuleVisitor(ast.NodeVisitor):
         return None
 
     def _record_alias(self, targets: list[ast.AST], value: ast.AST) -> None:
-        names = [n for t in targets for n in _target_names(t)]
-        roots = _value_roots(value, self.ctx)
+        names = [n for t in targets for n in target_names(t)]
+        roots = value_roots(value, self.ctx)
         group = names + sorted(roots)
         for other in group[1:]:
             self.facts.aliases.append((group[0], other))
@@ -418,7 +293,7 @@ class _ModuleVisitor(ast.NodeVisitor):
     # --- calls -------------------------------------------------------------------
     def visit_Call(self, node: ast.Call) -> None:
         self.generic_visit(node)
-        magic = _magic_name(node)
+        magic = magic_name(node)
         if magic is not None:
             self._visit_magic(node, magic)
             return
@@ -562,48 +437,6 @@ class _ClassBodyVisitor(ast.NodeVisitor):
         self.visit(node.value)
         for target in node.targets:
             self.visit(target)
-
-
-def _target_names(target: ast.AST) -> list[str]:
-    if isinstance(target, ast.Name):
-        return [target.id]
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return [n for e in target.elts for n in _target_names(e)]
-    if isinstance(target, ast.Starred):
-        return _target_names(target.value)
-    return []
-
-
-def _loaded_names(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-
-
-def _value_roots(value: ast.AST, ctx: ImportContext) -> set[str]:
-    """Names whose objects the value of ``value`` may share."""
-    if isinstance(value, (ast.Name, ast.Attribute, ast.Subscript, ast.Starred)):
-        root = root_name(value)
-        return {root} if root and root not in ctx.modules else set()
-    if isinstance(value, (ast.Tuple, ast.List, ast.Set)):
-        return {r for e in value.elts for r in _value_roots(e, ctx)}
-    if isinstance(value, ast.Dict):
-        return {r for e in value.values if e is not None for r in _value_roots(e, ctx)}
-    if isinstance(value, ast.IfExp):
-        return _value_roots(value.body, ctx) | _value_roots(value.orelse, ctx)
-    if isinstance(value, ast.BoolOp):
-        return {r for e in value.values for r in _value_roots(e, ctx)}
-    if isinstance(value, ast.NamedExpr):
-        return _value_roots(value.value, ctx)
-    if isinstance(value, ast.Call):
-        func = value.func
-        if isinstance(func, ast.Attribute) and ctx.dotted(func) is None:
-            if func.attr in V.FRESH_RESULT_METHODS:
-                return set()
-            return _value_roots(func.value, ctx)
-        path = ctx.dotted(func)
-        if (path and path.split(".")[-1] in V.ALIASING_FUNCTIONS) or (
-                isinstance(func, ast.Name) and func.id in V.ALIASING_BUILTINS):
-            return {r for a in value.args for r in _value_roots(a, ctx)}
-    return set()
 
 
 # --- function bodies -----------------------------------------------------------------

@@ -15,7 +15,7 @@ import ast
 import re
 
 from ..analysis.cells import CellAnalysis
-from ..analysis.facts import ImportContext
+from ..analysis.model import ImportContext
 from ..pipeline import Pipeline, Step
 
 DATASET, MODEL, ARTIFACT = "Dataset", "Model", "Artifact"
