@@ -8,13 +8,11 @@ the components), never pip-installed by name.
 """
 from __future__ import annotations
 
-import ast
 import os
 import sys
 from dataclasses import dataclass
 from importlib import metadata
 
-from ..analysis.ipython_source import to_python
 from ..notebook import Notebook
 
 # What kale_like itself needs inside a step (besides the standard library).
@@ -31,23 +29,13 @@ class Requirements:
 
 def notebook_imports(notebook: Notebook) -> list[str]:
     """Top-level module names the notebook's code cells import, in first-seen order."""
-    found: list[str] = []
-    for cell in notebook.code_cells:
-        try:
-            tree = ast.parse(to_python(cell.source))
-        except Exception:  # a cell that does not parse imports nothing we can see
-            continue
-        for node in ast.walk(tree):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            for name in names:
-                top = name.split(".")[0]
-                if top not in found:
-                    found.append(top)
-    return found
+    from ..analysis.imports import imported_modules
+
+    tops: list[str] = []
+    for name in imported_modules(c.source for c in notebook.code_cells):
+        if name.split(".")[0] not in tops:
+            tops.append(name.split(".")[0])
+    return tops
 
 
 def local_modules(notebook: Notebook, imports: list[str]) -> list[str]:

@@ -333,27 +333,11 @@ class LocalRun:
 
     def _preload(self) -> list[str]:
         """Third-party modules the notebook imports: imported once in the warm parent."""
-        import ast
+        from ...analysis.imports import imported_modules
 
-        modules: list[str] = []
         stdlib = getattr(sys, "stdlib_module_names", frozenset())
-        for cell in self.plan.notebook.code_cells:
-            try:
-                tree = ast.parse(cell.source)
-            except SyntaxError:
-                continue
-            for node in ast.walk(tree):
-                names = []
-                if isinstance(node, ast.Import):
-                    names = [a.name for a in node.names]
-                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                    names = [node.module]
-                for name in names:
-                    top = name.split(".")[0]
-                    if top in stdlib or name in modules or _is_local(top, self.notebook_dir):
-                        continue
-                    modules.append(name)
-        return modules
+        return [name for name in imported_modules(c.source for c in self.plan.notebook.code_cells)
+                if name.split(".")[0] not in stdlib and not _is_local(name.split(".")[0], self.notebook_dir)]
 
     # --- results -------------------------------------------------------------------------
     def _finish(self, seconds: float) -> RunResult:
