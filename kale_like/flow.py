@@ -64,7 +64,7 @@ def compute_flow(split: Split, analyses: dict[int, CellAnalysis], parameter_name
     deferred = _closed_deferred(analyses)
     units = _units(split, analyses, deferred, parameter_names)
     notebook_names = set().union(*(u.defines for u in units)) | PSEUDO
-    classes = _alias_classes(analyses, notebook_names)
+    classes = alias_classes(analyses, notebook_names)
     findings: list[Finding] = []
     problems: list[tuple[str, str, str, str, int, int]] = []
     ordered = sorted(units, key=lambda u: u.position)
@@ -215,7 +215,8 @@ def _unit(name: str, position: int, cells: list[CellAnalysis], deferred: dict[st
 
 
 # --- alias classes -----------------------------------------------------------------------
-def _alias_classes(analyses: dict[int, CellAnalysis], names: set[str]) -> dict[str, frozenset[str]]:
+def alias_classes(analyses: dict[int, CellAnalysis], names: set[str]) -> dict[str, frozenset[str]]:
+    """For each of ``names``, the names that may share objects with it (itself included)."""
     parent = {n: n for n in names}
 
     def find(n: str) -> str:

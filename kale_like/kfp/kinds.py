@@ -124,23 +124,14 @@ def _last_attr(func: ast.AST) -> str | None:
 
 def alias_bundles(pipeline: Pipeline, analyses: dict[int, CellAnalysis]) -> dict[str, tuple[tuple[str, ...], ...]]:
     """Per step, the groups of its outputs that may share objects (two or more names each)."""
-    parent: dict[str, str] = {}
+    from ..flow import alias_classes
 
-    def find(name: str) -> str:
-        parent.setdefault(name, name)
-        while parent[name] != name:
-            parent[name] = parent[parent[name]]
-            name = parent[name]
-        return name
-
-    for analysis in analyses.values():
-        for facts in analysis.statements:
-            for a, b in facts.aliases:
-                parent[find(a)] = find(b)
+    outputs = {name for step in pipeline.steps for name in step.outputs}
+    classes = alias_classes(analyses, outputs)
     bundles: dict[str, tuple[tuple[str, ...], ...]] = {}
     for step in pipeline.steps:
-        groups: dict[str, list[str]] = {}
+        groups: dict[frozenset[str], list[str]] = {}
         for name in step.outputs:
-            groups.setdefault(find(name), []).append(name)
+            groups.setdefault(classes[name], []).append(name)
         bundles[step.name] = tuple(tuple(sorted(g)) for g in groups.values() if len(g) > 1)
     return bundles
