@@ -78,7 +78,9 @@ def main() -> None:
           f"{cpu:.2f} s CPU ({1000 * total / args.steps:.1f} ms/step), IR {size / 1024:.0f} KiB")
     print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
           f"(wall time grows with it; CPU time does not)")
-    print("target: total under 2 s for 300 steps:", "met" if total < 2 or args.steps != 300 else "NOT met")
+    if args.steps == 300:
+        print(f"target (300 steps under 2 s): wall {'met' if total < 2 else 'NOT met'}, "
+              f"CPU {'met' if cpu < 2 else 'NOT met'}")
 
 
 if __name__ == "__main__":

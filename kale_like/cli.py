@@ -143,7 +143,9 @@ def _print_failure(result, args) -> None:
         print(traceback.rstrip(), file=sys.stderr)
     if result.output:
         print(f"kale-like: partial executed notebook: {result.output}", file=sys.stderr)
-    print(f"kale-like: finished steps stay cached; resume with: kale-like run {args.notebook}", file=sys.stderr)
+    if args.backend == "local":
+        print(f"kale-like: finished steps stay cached; resume with: kale-like run {args.notebook}",
+              file=sys.stderr)
 
 
 def _strip_ansi(text: str) -> str:
