@@ -26,7 +26,7 @@ from typing import Any
 
 from ..build import Plan
 from . import EventSink, RunOptions, RunResult
-from .local.merge import execution_plan, merge_outputs, write_atomically
+from .executed import execution_plan, merge_outputs, write_atomically
 from .local.runner import default_output, default_workdir
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from .. import __version__
 from ..analysis.cells import analyze_cells
 from ..analysis.ipython_source import to_python
-from ..backends.local.merge import execution_plan
+from ..backends.executed import execution_plan
 from ..build import Plan
 from ..pipeline import Step
 from .cellcode import cell_body, nested_function, string_assignment

@@ -18,7 +18,7 @@ from ...pipeline import Step, StepCell
 from ...runtime.spec import StepSpec
 from .. import EventSink, RunOptions, RunResult
 from .cache import cached_report_path, entry_dir, parameter_value_key, step_key
-from .merge import execution_plan, merge_outputs, write_atomically
+from ..executed import execution_plan, merge_outputs, write_atomically
 from .warnings_once import drop_repeated_warnings
 from .zygote_client import Zygote
 

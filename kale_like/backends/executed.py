@@ -1,4 +1,4 @@
-"""Outputs of every step merged back into an executed copy of the notebook, in
+"""The executed notebook: outputs of every step merged back into a copy of the notebook, in
 notebook order; written atomically. The source notebook is only ever read."""
 from __future__ import annotations
 
