@@ -35,10 +35,17 @@ def _papermill(args: argparse.Namespace) -> int:
     forwarded = ["--help"] if args.papermill_help else list(args.papermill_args)
     if "--help" not in forwarded and "-h" not in forwarded and "--engine" not in forwarded:
         forwarded += ["--engine", ENGINE_NAME]
+    from papermill.exceptions import PapermillExecutionError
+
     try:
         papermill.main(args=forwarded, prog_name="kale-like papermill", standalone_mode=True)
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except PapermillExecutionError as failure:
+        # papermill's own command ends with this error and exit status 1; show its message
+        # (the failing cell, its error and traceback), not a traceback through our code.
+        print(f"kale-like papermill: {failure}", file=sys.stderr)
+        return 1
     return 0
 
 
