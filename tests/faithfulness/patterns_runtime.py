@@ -17,6 +17,14 @@ def double(x):
     return 2 * x
 """
 
+WARNING_MODULE = """
+import warnings
+
+def old():
+    warnings.warn('old() is deprecated', UserWarning)
+    return 1
+"""
+
 RANDOMNESS_PATTERNS = (
     Pattern("random_module_seeded", (
         section("Seed", "import random\nrandom.seed(0)"),
@@ -84,6 +92,11 @@ CONFIG_PATTERNS = (
         section("Repeat", "def noisy():\n    warnings.warn('from a function', RuntimeWarning)",
                 "noisy()", "noisy()"),
     ), splits=ALL_SPLITS),
+    Pattern("warning_from_module", (
+        section("Import", "import old_api"),
+        section("Call", "old_api.old()\nold_api.old()\nprint('called twice')", "old_api.old()"),
+        section("Again", "print(old_api.old())"),
+    ), files={"old_api.py": WARNING_MODULE}, splits=ALL_SPLITS),
     Pattern("matplotlib_rcparams", (
         section("Configure", "import matplotlib.pyplot as plt\nplt.rcParams['figure.figsize'] = (3, 2)"),
         section("Plot", "plt.plot([1, 2])\nprint(plt.gcf().get_size_inches())"),
