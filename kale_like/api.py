@@ -16,6 +16,23 @@ def plan(path: str | os.PathLike, split: str = "auto", parameters: dict | None =
     return build_plan(load_notebook(path), split, overrides=parameters or None)
 
 
+def plan_for_run(path: str | os.PathLike, split: str, parameters: dict | None, backend: str,
+                 workdir: str | None) -> Plan:
+    """Like :func:`plan`, but a local run's warm parent starts while the analysis runs."""
+    notebook = load_notebook(path)
+    if backend != "local":
+        return build_plan(notebook, split, overrides=parameters or None)
+    from .backends.local import warm
+    from .backends.local.runner import default_workdir
+
+    warm.prewarm(notebook, os.path.abspath(workdir or default_workdir(notebook.path)))
+    try:
+        return build_plan(notebook, split, overrides=parameters or None)
+    except BaseException:
+        warm.discard(notebook)
+        raise
+
+
 def analyze(path: str | os.PathLike, split: str = "auto") -> dict[str, Any]:
     """JSON-ready description of the pipeline a notebook becomes, with diagnostics."""
     try:
@@ -49,7 +66,7 @@ def run(path: str | os.PathLike, *, out: str | None = None, split: str = "auto",
         jobs: int | None = None, cache: bool = True, backend: str = "local", workdir: str | None = None,
         on_event: Callable[[dict], None] | None = None, cancel: threading.Event | None = None) -> RunResult:
     """Run the notebook as a pipeline and write the executed notebook."""
-    found = plan(path, split, parameters)
+    found = plan_for_run(path, split, parameters, backend, workdir)
     options = RunOptions(out=out, parameters=dict(parameters or {}), jobs=jobs, cache=cache, workdir=workdir)
     return get_backend(backend).run(found, options, on_event or (lambda event: None), cancel)
 

@@ -97,9 +97,10 @@ def _run(args) -> int:
     from .progress import Progress
 
     overrides = _overrides(args)
-    found = api.plan(args.notebook, args.split, overrides)
     if args.help_parameters:
-        return _print_parameters(found)
+        return _print_parameters(api.plan(args.notebook, args.split, overrides))
+    backend = args.backend if not args.sweep else "sweep"
+    found = api.plan_for_run(args.notebook, args.split, overrides, backend, args.workdir)
     unknown = check_overrides(found, overrides)
     if unknown:
         known = ", ".join(p.name for p in found.pipeline.parameters) or "none"

@@ -8,7 +8,6 @@ import os
 import pickle
 import queue
 import shutil
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +19,7 @@ from .. import EventSink, RunOptions, RunResult
 from .cache import cached_report_path, entry_dir, parameter_value_key, step_key
 from ..executed import execution_plan, merge_outputs, write_atomically
 from .warnings_once import drop_repeated_warnings
+from . import warm
 from .zygote_client import Zygote
 
 
@@ -139,6 +139,7 @@ class LocalRun:
         finally:
             if zygote is not None:
                 zygote.close()
+            warm.discard(self.plan.notebook)
         result = self._finish(time.perf_counter() - began)
         return result
 
@@ -158,7 +159,7 @@ class LocalRun:
             launchable = [] if self.state.error else [n for n in pending if self._ready(n)]
             for name in launchable[: max(0, self.jobs - len(running))]:
                 if zygote is None:
-                    zygote = Zygote(self._preload(), os.path.join(self.workdir, "zygote.log"), self.notebook_dir)
+                    zygote = warm.claim(self.plan.notebook) or warm.start(self.plan.notebook, self.workdir)
                 pending.remove(name)
                 running[name] = self._launch(zygote, name)
                 progressed = True
@@ -331,14 +332,6 @@ class LocalRun:
         if self.state.error is None:
             self.state.error = {"message": "the run was cancelled"}
 
-    def _preload(self) -> list[str]:
-        """Third-party modules the notebook imports: imported once in the warm parent."""
-        from ...analysis.imports import imported_modules
-
-        stdlib = getattr(sys, "stdlib_module_names", frozenset())
-        return [name for name in imported_modules(c.source for c in self.plan.notebook.code_cells)
-                if name.split(".")[0] not in stdlib and not _is_local(name.split(".")[0], self.notebook_dir)]
-
     # --- results -------------------------------------------------------------------------
     def _finish(self, seconds: float) -> RunResult:
         records: dict[int, dict] = {}
@@ -405,6 +398,3 @@ class _Background:
             raise self._error
         return self._value
 
-
-def _is_local(module: str, folder: str) -> bool:
-    return os.path.exists(os.path.join(folder, module + ".py")) or os.path.isdir(os.path.join(folder, module))

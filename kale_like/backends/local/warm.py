@@ -1,0 +1,64 @@
+"""Start the warm parent while the notebook is still being analysed.
+
+The warm parent's start (an interpreter, IPython, the notebook's libraries) is the
+largest fixed cost of a local run; nothing it does depends on the analysis, so the
+CLI and the API start it as soon as the notebook is read and the run claims it.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+from ...notebook import Notebook
+from .zygote_client import Zygote
+
+_started: dict[tuple[str, tuple[str, ...]], Zygote] = {}
+_lock = threading.Lock()
+
+
+def preload_modules(notebook: Notebook) -> list[str]:
+    """Third-party modules the notebook imports: imported once in the warm parent."""
+    from ...analysis.imports import imported_modules
+
+    folder = _folder(notebook)
+    stdlib = getattr(sys, "stdlib_module_names", frozenset())
+    return [name for name in imported_modules(c.source for c in notebook.code_cells)
+            if name.split(".")[0] not in stdlib and not _is_local(name.split(".")[0], folder)]
+
+
+def start(notebook: Notebook, workdir: str) -> Zygote:
+    os.makedirs(workdir, exist_ok=True)
+    return Zygote(preload_modules(notebook), os.path.join(workdir, "zygote.log"), _folder(notebook))
+
+
+def prewarm(notebook: Notebook, workdir: str) -> None:
+    key = _key(notebook)
+    with _lock:
+        if key not in _started:
+            _started[key] = start(notebook, workdir)
+
+
+def claim(notebook: Notebook) -> Zygote | None:
+    with _lock:
+        return _started.pop(_key(notebook), None)
+
+
+def discard(notebook: Notebook) -> None:
+    """Stop a warm parent nobody claimed (every step came from the cache, or planning failed)."""
+    zygote = claim(notebook)
+    if zygote is not None:
+        zygote.kill_all()
+        zygote.close()
+
+
+def _key(notebook: Notebook) -> tuple[str, tuple[str, ...]]:
+    return (os.path.abspath(notebook.path or ""), tuple(preload_modules(notebook)))
+
+
+def _folder(notebook: Notebook) -> str:
+    return os.path.dirname(os.path.abspath(notebook.path or "."))
+
+
+def _is_local(module: str, folder: str) -> bool:
+    return os.path.exists(os.path.join(folder, module + ".py")) or os.path.isdir(os.path.join(folder, module))
