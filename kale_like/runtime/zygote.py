@@ -31,11 +31,24 @@ def main(argv: list[str]) -> None:
             except BaseException:  # noqa: BLE001 - a step will import it and report properly
                 continue
 
+    _warm_runtime()
     import gc
 
     gc.collect()
     gc.freeze()  # keep imported objects out of the children's collections (and their pages shared)
     _serve(protocol)
+
+
+def _warm_runtime() -> None:
+    """What every step imports anyway: pay for it once, here."""
+    from .. import marshal
+    from . import child  # noqa: F401
+
+    marshal.default_registry().choose(None)  # finds plug-in codecs once, before any fork
+    if "numpy" in sys.modules:
+        import numpy.random  # noqa: F401 - numpy imports it lazily, on a step's first reseed
+    if "pandas" in sys.modules:
+        import pandas.io.formats.format  # noqa: F401
 
 
 def _serve(protocol) -> None:
