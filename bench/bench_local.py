@@ -30,15 +30,16 @@ def notebook(cells: list[str]) -> nbformat.NotebookNode:
 
 
 def linear() -> nbformat.NotebookNode:
+    """Every cell reads what the cell before it made: nothing can run in parallel."""
     return notebook([
         "import numpy as np\nimport pandas as pd\n" + WORK,
         "rng = np.random.default_rng(0)\ndata = rng.normal(size=(200_000, 8))",
         "frame = pd.DataFrame(data, columns=list('abcdefgh'))\nframe['k'] = (frame.a > 0).astype(int)",
         "stats = frame.groupby('k').mean()\nprint(stats.round(3))",
-        "x = burn(4_000_000)\nprint(x)",
-        "frame['s'] = frame.sum(axis=1)\nprint(frame.s.describe().round(3))",
-        "y = burn(4_000_000) + x\nprint(y)",
-        "summary = {c: float(frame[c].std()) for c in frame.columns}\nprint(len(summary))",
+        "x = burn(4_000_000) + len(stats)\nprint(x)",
+        "frame['s'] = frame.sum(axis=1) + 0 * x\nprint(frame.s.describe().round(3))",
+        "y = burn(4_000_000) + x + len(frame)\nprint(y)",
+        "summary = {c: float(frame[c].std()) for c in frame.columns}\nprint(len(summary), y > 0)",
     ])
 
 
