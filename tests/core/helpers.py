@@ -1,25 +1,21 @@
 """One-call harnesses for the core layers (STYLE.md: each test is one harness call)."""
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from kale_like.build import Plan, build_plan
 from kale_like.notebook import notebook_from_node
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from notebook_builder import build_notebook  # noqa: E402
+
 
 def make_notebook(*cells, path=None):
     """Cells are source strings, ``(source, [tags])`` pairs, or ``("# md", "markdown")``."""
-    built = []
-    for cell in cells:
-        if isinstance(cell, tuple) and cell[1] == "markdown":
-            built.append(new_markdown_cell(cell[0]))
-        elif isinstance(cell, tuple):
-            built.append(new_code_cell(cell[0], metadata={"tags": list(cell[1])}))
-        else:
-            built.append(new_code_cell(cell))
-    notebook = new_notebook(cells=built)
-    notebook.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    notebook = build_notebook(*cells)
     if path is not None:
         nbformat.write(notebook, str(path))
     return notebook

@@ -14,7 +14,6 @@ from typing import Any
 
 import nbformat
 import yaml
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from kale_like import api
 from kale_like.kfp.options import CompileOptions
@@ -24,23 +23,14 @@ if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
 from faithfulness.outputs import Normalizer, compare_notebooks  # noqa: E402
+from notebook_builder import build_notebook  # noqa: E402
 
 REPO = TESTS.parent
 
 
 def write_notebook(folder: Path, *cells: Any, name: str = "nb.ipynb", metadata: dict | None = None) -> Path:
     """Cells are sources, ``(source, [tags])`` pairs, or ``("# md", "markdown")``."""
-    built = []
-    for cell in cells:
-        if isinstance(cell, tuple) and cell[1] == "markdown":
-            built.append(new_markdown_cell(cell[0]))
-        elif isinstance(cell, tuple):
-            built.append(new_code_cell(cell[0], metadata={"tags": list(cell[1])}))
-        else:
-            built.append(new_code_cell(cell))
-    notebook = new_notebook(cells=built, metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "language_info": {"name": "python"}, **({"kale_like": metadata} if metadata else {})})
+    notebook = build_notebook(*cells, metadata=metadata)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     nbformat.write(notebook, str(path))
