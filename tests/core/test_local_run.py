@@ -189,3 +189,17 @@ def test_cancel_right_after_start_stops_quickly(tmp_path, workdir):
                            cancel=cancel)
     assert not result.ok and result.states == {"cell_1": "cancelled"}
     assert time.perf_counter() - began < 20
+
+
+def test_second_run_in_one_process_reuses_the_warm_parent(tmp_path, workdir):
+    from kale_like.backends.local import warm
+    from kale_like.notebook import load_notebook
+
+    nb = tmp_path / "nb.ipynb"
+    make_notebook("import os\nprint(os.getppid())", path=nb)
+    parents = []
+    for _ in range(2):
+        assert kale_like.run(str(nb), out=str(tmp_path / "o.ipynb"), workdir=str(workdir), cache=False).ok
+        parents.append(_outputs(tmp_path / "o.ipynb")[0][0][1])
+    assert parents[0] == parents[1]  # both steps were forked by the same warm parent
+    warm.discard(load_notebook(str(nb)))

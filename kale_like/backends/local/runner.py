@@ -138,8 +138,11 @@ class LocalRun:
             zygote = self._schedule()
         finally:
             if zygote is not None:
-                zygote.close()
-            warm.discard(self.plan.notebook)
+                warm.park(self.plan.notebook, zygote)
+            else:
+                unused = warm.claim(self.plan.notebook)  # every step came from the cache
+                if unused is not None:
+                    warm.park(self.plan.notebook, unused)
         result = self._finish(time.perf_counter() - began)
         return result
 

@@ -3,6 +3,10 @@
 The warm parent's start (an interpreter, IPython, the notebook's libraries) is the
 largest fixed cost of a local run; nothing it does depends on the analysis, so the
 CLI and the API start it as soon as the notebook is read and the run claims it.
+It never runs user code itself (it only forks), so after a run it is parked and the
+next run of the same notebook in this process (the Jupyter server's *Compile and
+Run*, a sweep, a script calling ``kale_like.run`` twice) reuses it; an idle one
+stops after ``IDLE_SECONDS``, and with this process.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from .zygote_client import Zygote
 
 _started: dict[tuple[str, tuple[str, ...]], Zygote] = {}
 _lock = threading.Lock()
+IDLE_SECONDS = 300.0
 
 
 def preload_modules(notebook: Notebook) -> list[str]:
@@ -41,7 +46,34 @@ def prewarm(notebook: Notebook, workdir: str) -> None:
 
 def claim(notebook: Notebook) -> Zygote | None:
     with _lock:
-        return _started.pop(_key(notebook), None)
+        zygote = _started.pop(_key(notebook), None)
+    if zygote is None or not zygote.alive():
+        return None
+    zygote.drain()
+    return zygote
+
+
+def park(notebook: Notebook, zygote: Zygote) -> None:
+    """Keep a healthy warm parent for the next run of this notebook."""
+    key = _key(notebook)
+    with _lock:
+        keep = zygote.alive() and key not in _started
+        if keep:
+            _started[key] = zygote
+    if not keep:
+        zygote.close()
+        return
+    timer = threading.Timer(IDLE_SECONDS, _expire, args=(key, zygote))
+    timer.daemon = True
+    timer.start()
+
+
+def _expire(key: tuple[str, tuple[str, ...]], zygote: Zygote) -> None:
+    with _lock:
+        if _started.get(key) is not zygote:
+            return  # claimed again meanwhile
+        del _started[key]
+    zygote.close()
 
 
 def discard(notebook: Notebook) -> None:

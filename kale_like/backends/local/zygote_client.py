@@ -33,6 +33,17 @@ class Zygote:
                 continue
         self.events.put({"zygote_exited": self._process.wait()})
 
+    def alive(self) -> bool:
+        return self._process.poll() is None
+
+    def drain(self) -> None:
+        """Forget events left from an earlier run (a reused warm parent starts clean)."""
+        while True:
+            try:
+                self.events.get_nowait()
+            except queue.Empty:
+                return
+
     def start(self, spec_path: str) -> None:
         assert self._process.stdin is not None
         self._process.stdin.write(json.dumps({"spec": spec_path}) + "\n")
