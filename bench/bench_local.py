@@ -119,6 +119,9 @@ def main() -> None:
             cell_times.append(_cell_time(f"{WORK}\nc = burn(30_000_000) + {i + 1}\nprint(c)", tmp))
         rows.append(("re-run after editing the last cell", best(cell_times), best(reruns),
                      best(reruns) / best(cell_times)))
+        served = _api_reruns(path, work, args.repeat, tmp)
+        rows.append(("  same, in one process (API / Jupyter server)", best(cell_times), served,
+                     served / best(cell_times)))
         per_step = []
         for count in (10, 40):
             path = os.path.join(tmp, f"trivial{count}.ipynb")
@@ -140,6 +143,26 @@ def main() -> None:
           "'execute() only' rows time just NotebookClient.execute (kernel start and cells). For the re-run row, "
           "the peer is the edited cell's own run time in a plain python process. kale_like is always timed as a "
           "whole command.")
+
+
+def _api_reruns(path: str, work: str, repeat: int, cwd: str) -> float:
+    """Re-runs through ``kale_like.run`` in one long-lived process, as the server extension
+    makes them: the warm parent stays up between runs."""
+    code = f"""
+import re, statistics, time, kale_like
+path, src = {path!r}, open({path!r}).read()
+def edit(i):
+    open(path, 'w').write(re.sub(r"burn\\(30_000_000\\) \\+ \\d+", "burn(30_000_000) + %d" % i, src))
+edit(1000); kale_like.run(path, workdir={work!r})
+times = []
+for i in range({repeat}):
+    edit(1001 + i); began = time.perf_counter(); kale_like.run(path, workdir={work!r})
+    times.append(time.perf_counter() - began)
+print(statistics.median(times))
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=cwd, check=True, capture_output=True, text=True,
+                          timeout=900)
+    return float(done.stdout.strip().splitlines()[-1])
 
 
 def _cell_time(code: str, cwd: str) -> float:
