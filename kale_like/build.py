@@ -210,15 +210,10 @@ def _pipeline_name(path: str | None) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", base.lower()).strip("-")[:60] or "notebook"
 
 
-def parameter_literals(plan: Plan) -> dict[str, object]:
-    """Default values of the parameters whose defaults are literals."""
-    return {p.name: p.default for p in plan.pipeline.parameters if p.default is not _NOT_LITERAL}
-
-
 def check_overrides(plan: Plan, overrides: dict) -> list[str]:
     """Names that are not parameters of the notebook (papermill warns about these too)."""
     known = {p.name for p in plan.pipeline.parameters}
     return sorted(set(overrides) - known)
 
 
-__all__ = ["Plan", "build_plan", "check_overrides", "parameter_literals", "PSEUDO", "Cell", "ParameterError"]
+__all__ = ["Plan", "build_plan", "check_overrides", "PSEUDO", "Cell", "ParameterError"]

@@ -93,8 +93,9 @@ class _ModuleVisitor(ast.NodeVisitor):
                 for deco in item.decorator_list:
                     self.visit(deco)
                 self._visit_arguments_defaults(item.args)
-                summary.absorb(function_summary(item, self.ctx))
-                summary.calls |= function_summary(item, self.ctx).calls
+                method = function_summary(item, self.ctx)
+                summary.absorb(method)
+                summary.calls |= method.calls
             else:
                 class_body = _ClassBodyVisitor(self)
                 class_body.visit(item)

@@ -50,7 +50,6 @@ class StatementFacts:
     rng: bool = False
     rng_seed: bool = False
     dynamic: bool = False
-    bad_cell_magic: bool = False
 
 
 @dataclass(frozen=True)

@@ -83,12 +83,6 @@ class CellTags:
     raises_exception: bool = False
     ignored: tuple[str, ...] = field(default=())
 
-    @property
-    def has_settings(self) -> bool:
-        return bool(self.limits or self.requests or self.image or self.annotations or self.labels
-                    or self.cache is not None or self.secrets or self.env
-                    or self.retries is not None or self.timeout is not None)
-
 
 def parse_tags(tags: list[str] | tuple[str, ...], cell: int) -> CellTags:
     """Parse one cell's tags. ``cell`` is the 1-based cell number used in errors."""

@@ -133,7 +133,6 @@ class ZMQCompatibleStepShell(InteractiveShell):
     compiler_class = Type(CellNamingCompiler)
 
     last_error: Output | None = None
-    last_exc: BaseException | None = None
     # pandas (``is_terminal``) and others tell a kernel from a terminal by this attribute;
     # there is no kernel object to hand out, only the answer "not a terminal".
     kernel = None
@@ -143,9 +142,6 @@ class ZMQCompatibleStepShell(InteractiveShell):
                   "evalue": str(evalue), "traceback": list(stb)}
         SINK.add(output)
         self.last_error = output
-
-    def showsyntaxerror(self, filename=None, running_compiled_code=False) -> None:  # type: ignore[override]
-        super().showsyntaxerror(filename, running_compiled_code)
 
     def system(self, cmd: str) -> None:  # type: ignore[override]
         # Pipe the command's output through sys.stdout, as ipykernel does.

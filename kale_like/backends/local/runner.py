@@ -29,7 +29,6 @@ class _Running:
     key: str
     started: float
     pid: int | None = None
-    attempts: int = 1
     timed_out: bool = False
 
 
@@ -224,9 +223,10 @@ class LocalRun:
         return _Running(step=name, key=key, started=time.perf_counter())
 
     def _cell_sources(self, step: Step) -> dict[int, str]:
-        indices = {s.cell_index for s in step.prelude}
-        return {i: self.plan.notebook.cells[i].source for i in indices} | {
-            s.cell_index: s.code for s in step.prelude}
+        """Whole cells (as Python) behind the replayed snippets, so tracebacks can show their lines."""
+        from ...analysis.ipython_source import to_python
+
+        return {i: to_python(self.plan.notebook.cells[i].source) for i in {s.cell_index for s in step.prelude}}
 
     def _wait(self, zygote: Zygote | None, running: dict[str, _Running], by_pid: dict[int, _Running],
               early_exits: dict[int, int]) -> None:

@@ -10,6 +10,7 @@ stops after ``IDLE_SECONDS``, and with this process.
 """
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
@@ -24,12 +25,17 @@ IDLE_SECONDS = 300.0
 
 def preload_modules(notebook: Notebook) -> list[str]:
     """Third-party modules the notebook imports: imported once in the warm parent."""
+    return list(_preload(_folder(notebook), tuple(c.source for c in notebook.code_cells)))
+
+
+@functools.lru_cache(maxsize=32)
+def _preload(folder: str, sources: tuple[str, ...]) -> tuple[str, ...]:
+    # Cached: a run asks for the same notebook's list several times (prewarm, claim, park).
     from ...analysis.imports import imported_modules
 
-    folder = _folder(notebook)
     stdlib = getattr(sys, "stdlib_module_names", frozenset())
-    return [name for name in imported_modules(c.source for c in notebook.code_cells)
-            if name.split(".")[0] not in stdlib and not _is_local(name.split(".")[0], folder)]
+    return tuple(name for name in imported_modules(sources)
+                 if name.split(".")[0] not in stdlib and not _is_local(name.split(".")[0], folder))
 
 
 def start(notebook: Notebook, workdir: str) -> Zygote:
