@@ -2,8 +2,6 @@
 notebook order; written atomically. The source notebook is only ever read."""
 from __future__ import annotations
 
-import os
-import tempfile
 from typing import Any
 
 INJECTED_TAG = "injected-parameters"
@@ -66,17 +64,9 @@ def merge_outputs(node: Any, records: dict[int, dict], parameters: dict, paramet
 
 
 def write_atomically(node: Any, path: str) -> None:
+    """Write the notebook to ``path`` atomically, with the user's umask applied."""
+    from kale_like.atomic_file import write_text_atomically
     from kale_like.notebook.nbformat_loader import load_nbformat
-    nbformat = load_nbformat()
 
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".kale_like_", suffix=".ipynb", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            nbformat.write(node, handle)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    nbformat = load_nbformat()
+    write_text_atomically(path, lambda handle: nbformat.write(node, handle))

@@ -103,6 +103,7 @@ def render_html(node: Any) -> str:
 
 def write_step_notebooks(plan: Any, executed: Any, states: dict[str, str], folder: str) -> list[str]:
     """Write ``STEP.ipynb`` and ``STEP.html`` for every step that ran (or came from cache)."""
+    from ..atomic_file import write_text_atomically
     from ..backends.executed import write_atomically
 
     os.makedirs(folder, exist_ok=True)
@@ -115,7 +116,7 @@ def write_step_notebooks(plan: Any, executed: Any, states: dict[str, str], folde
         path = os.path.join(folder, f"{name}.ipynb")
         write_atomically(node, path)
         html = os.path.join(folder, f"{name}.html")
-        with open(html, "w", encoding="utf-8") as handle:
-            handle.write(render_html(node))
+        body = render_html(node)
+        write_text_atomically(html, lambda handle: handle.write(body))
         written += [path, html]
     return written
