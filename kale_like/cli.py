@@ -36,7 +36,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     parser = argparse.ArgumentParser(prog="kale-like", description="Turn a Jupyter notebook into a pipeline.")
+    parser.add_argument("--version", action="version", version=f"kale-like {__version__}")
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help="run the notebook as a local pipeline")
     run.add_argument("notebook")
