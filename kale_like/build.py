@@ -47,6 +47,7 @@ def build_plan(notebook: Notebook, split: str = "auto", overrides: dict | None =
             flow = compute_flow(drafts, analyses, names)
     findings = [a.syntax_error for a in analyses.values() if a.syntax_error] + flow.findings
     findings += _travel_findings(flow)
+    findings += [Finding("warning", "minikf-only", note) for note in notebook.settings.minikf_only]
     errors = [f for f in findings if f.severity == "error" and f.code == "cannot-travel"]
     if errors:
         first = errors[0]

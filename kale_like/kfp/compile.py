@@ -72,7 +72,7 @@ def compile_plan(plan: Plan, package_path: str, options: CompileOptions = Compil
     began = time.perf_counter()
     requirements = find_requirements(plan.notebook, resolve=options.installs)
     packages = tuple(requirements.pinned) + tuple(options.packages)
-    warnings = _install_warnings(options, requirements)
+    warnings = _install_warnings(options, requirements) + list(plan.notebook.settings.minikf_only)
     with tempfile.TemporaryDirectory(prefix="kale_like-compile-") as scratch:
         folder = os.path.dirname(os.path.abspath(dsl_path)) if dsl_path else scratch
         stem = os.path.splitext(os.path.basename(dsl_path))[0] if dsl_path else "pipeline_module"

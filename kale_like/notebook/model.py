@@ -37,6 +37,9 @@ class NotebookSettings:
     kfp_host: str | None = None
     step_defaults: dict[str, Any] = field(default_factory=dict)
     volumes: tuple[dict[str, Any], ...] = ()
+    # Settings that only mean something on MiniKF (Rok snapshots, cloned volumes), each a
+    # sentence naming the setting and what happens to it; surfaced as warnings.
+    minikf_only: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

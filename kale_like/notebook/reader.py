@@ -89,6 +89,7 @@ def _settings(meta: dict[str, Any]) -> NotebookSettings:
     volumes = ours.get("volumes", []) or []
     if not isinstance(volumes, list):
         raise NotebookError("notebook metadata: kale_like.volumes must be a list")
+    volumes, minikf_only = _without_minikf_settings(ours, volumes)
     defaults = ours.get("step_defaults", {}) or {}
     if not isinstance(defaults, dict):
         raise NotebookError("notebook metadata: kale_like.step_defaults must be a mapping")
@@ -101,7 +102,34 @@ def _settings(meta: dict[str, Any]) -> NotebookSettings:
         kfp_host=ours.get("kfp_host") or None,
         step_defaults=defaults,
         volumes=tuple(volumes),
+        minikf_only=tuple(minikf_only),
     )
+
+
+# Kale's metadata flags that ask MiniKF's Rok to snapshot the notebook's volumes.
+MINIKF_FLAGS = {"snapshot_volumes": "snapshot the notebook's volumes before the run",
+                "autosnapshot": "snapshot every step's volumes after it runs"}
+
+
+def _without_minikf_settings(meta: dict[str, Any], volumes: list[Any]) -> tuple[list[Any], list[str]]:
+    """Drop the settings only MiniKF can honour, with a sentence for each saying what happens.
+
+    Kale accepts them anywhere and MiniKF acts on them; elsewhere there is no Rok to
+    clone or snapshot with, so refusing the notebook would only block a run that works.
+    """
+    kept, notes = [], []
+    for number, volume in enumerate(volumes):
+        if isinstance(volume, dict) and volume.get("type") == "clone":
+            notes.append(f"notebook metadata: volumes[{number}] ('{volume.get('name', '')}' at "
+                         f"{volume.get('mount_point', '?')}) is a MiniKF clone of the notebook's volume; "
+                         "kale_like does not clone volumes, so it is left out and steps run without it "
+                         "(list an existing claim with type 'pvc' to mount it)")
+        else:
+            kept.append(volume)
+    for flag, meaning in MINIKF_FLAGS.items():
+        if meta.get(flag):
+            notes.append(f"notebook metadata: {flag} asks MiniKF to {meaning}; ignored (no snapshot is taken)")
+    return kept, notes
 
 
 def _first_line(exc: BaseException) -> str:

@@ -25,7 +25,8 @@ tag                        meaning
 ``raises-exception``       an error in this cell is expected (as nbclient treats it)
 =========================  ==============================================================
 
-Tags that are none of these and have no ``:`` (``hide-input``, ``remove-cell``, …)
+An empty ``block:`` (what Kale's panel leaves when a step name is cleared) is no
+tag, as in Kale. Tags that are none of these and have no ``:`` (``hide-input``, ``remove-cell``, …)
 belong to other tools and are ignored. A tag with one of the prefixes above but a
 malformed value is an error that names the cell.
 """
@@ -52,6 +53,8 @@ ROLE_TAGS = {
     "pipeline-metrics": "metrics",
     "skip": "skip",
 }
+# Kale's panel writes "block:" on a cell whose step name was cleared; Kale reads it as no tag.
+EMPTY_KALE_BLOCK = "block:"
 KNOWN_PREFIXES = ("step", "block", "prev", "limit", "request", "image", "annotation",
                   "label", "cache", "secret", "env", "retries", "timeout")
 
@@ -90,7 +93,7 @@ def parse_tags(tags: list[str] | tuple[str, ...], cell: int) -> CellTags:
                    "secrets": [], "env": [], "ignored": []}
     for raw in tags:
         tag = str(raw).strip()
-        if not tag:
+        if not tag or tag == EMPTY_KALE_BLOCK:
             continue
         _apply_tag(tag, state, Location(cell=cell))
     return CellTags(
