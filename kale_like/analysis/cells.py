@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 
 from ..notebook import Cell
-from .facts import statement_facts
+from .facts import conservative_facts, statement_facts
 from .model import ImportContext, StatementFacts
 from .findings import Finding
 from .ipython_source import to_python
@@ -21,6 +21,7 @@ class CellAnalysis:
     statements: list[StatementFacts] = field(default_factory=list)
     syntax_error: Finding | None = None
     star_modules: list[str] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)  # warnings about how the cell was analysed
 
 
 def analyze_cells(cells: list[Cell], search_dir: str | None = None) -> tuple[dict[int, CellAnalysis], ImportContext]:
@@ -31,7 +32,7 @@ def analyze_cells(cells: list[Cell], search_dir: str | None = None) -> tuple[dic
     for analysis in parsed.values():
         if analysis.tree is None:
             continue
-        analysis.statements = [statement_facts(stmt, ctx) for stmt in analysis.tree.body]
+        analysis.statements = [_facts_of(stmt, ctx, analysis) for stmt in analysis.tree.body]
         for stmt, facts in zip(analysis.tree.body, analysis.statements):
             if _imports_local_module(stmt, search_dir):
                 facts.file_io = True  # a module written by the notebook (%%writefile) or beside it
@@ -40,6 +41,19 @@ def analyze_cells(cells: list[Cell], search_dir: str | None = None) -> tuple[dic
                 analysis.star_modules.append(module)
                 facts.writes |= star_import_names(module, search_dir)
     return parsed, ctx
+
+
+def _facts_of(stmt: ast.stmt, ctx: ImportContext, analysis: CellAnalysis) -> StatementFacts:
+    """The statement's facts; a statement nested past what the analyser follows (a
+    lambda in a lambda a hundred levels down) is treated as reading, changing and
+    possibly binding everything, which keeps the pipeline correct, and is reported."""
+    try:
+        return statement_facts(stmt, ctx)
+    except RecursionError:
+        analysis.notes.append(Finding(
+            "warning", "too-deep", "this statement nests too deeply to analyse precisely; its step is kept "
+            "in order with every other step and receives the whole namespace", analysis.cell.number, stmt.lineno))
+        return conservative_facts(stmt)
 
 
 def _imports_local_module(stmt: ast.stmt, search_dir: str | None) -> bool:
@@ -80,6 +94,11 @@ def _parse(cell: Cell) -> CellAnalysis:
         tree = ast.parse(code)
     except SyntaxError as exc:
         finding = Finding("error", "syntax-error", f"{exc.msg}", cell.number, exc.lineno)
+        return CellAnalysis(cell, code, None, syntax_error=finding)
+    except (RecursionError, MemoryError):
+        # CPython's own parser gives up on expressions nested thousands deep.
+        finding = Finding("error", "syntax-error", "the code nests too deeply for Python to parse it",
+                          cell.number, None)
         return CellAnalysis(cell, code, None, syntax_error=finding)
     return CellAnalysis(cell, code, tree)
 

@@ -15,11 +15,16 @@ from . import vocabulary as V
 from .aliases import loaded_names, target_names, value_roots
 from .classify import classify, magic_name
 from .model import Deferred, ImportContext, StatementFacts, root_name
+from .walk import IterativeVisitor
+
+# Summaries of the function and lambda nodes of one top-level statement, so that each
+# nested definition is summarised once however deep it sits (not twice per level).
+Summaries = dict[ast.AST, Deferred]
 
 
 def statement_facts(stmt: ast.stmt, ctx: ImportContext) -> StatementFacts:
     facts = StatementFacts(line=stmt.lineno)
-    visitor = _ModuleVisitor(facts, ctx)
+    visitor = _ModuleVisitor(facts, ctx, {})
     visitor.visit(stmt)
     # Lambdas handed to a container or a call (``hs.append(lambda: j)``) run later,
     # through whatever the statement wrote or changed.
@@ -33,12 +38,13 @@ def statement_facts(stmt: ast.stmt, ctx: ImportContext) -> StatementFacts:
     return facts
 
 
-class _ModuleVisitor(ast.NodeVisitor):
+class _ModuleVisitor(IterativeVisitor):
     """Walks one top-level statement in module scope."""
 
-    def __init__(self, facts: StatementFacts, ctx: ImportContext):
+    def __init__(self, facts: StatementFacts, ctx: ImportContext, summaries: Summaries):
         self.facts = facts
         self.ctx = ctx
+        self.summaries = summaries
         self.local_stack: list[set[str]] = []  # comprehension / lambda scopes
 
     # --- names -------------------------------------------------------------------
@@ -79,7 +85,7 @@ class _ModuleVisitor(ast.NodeVisitor):
             self.visit(node.returns)
         self.facts.definition_reads |= self.facts.reads - before
         self.facts.writes.add(node.name)
-        self.facts.deferred[node.name] = function_summary(node, self.ctx)
+        self.facts.deferred[node.name] = function_summary(node, self.ctx, self.summaries)
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -93,7 +99,7 @@ class _ModuleVisitor(ast.NodeVisitor):
                 for deco in item.decorator_list:
                     self.visit(deco)
                 self._visit_arguments_defaults(item.args)
-                method = function_summary(item, self.ctx)
+                method = function_summary(item, self.ctx, self.summaries)
                 summary.absorb(method)
                 summary.calls |= method.calls
             else:
@@ -113,7 +119,7 @@ class _ModuleVisitor(ast.NodeVisitor):
     def visit_Lambda(self, node: ast.Lambda) -> None:
         self._visit_arguments_defaults(node.args)
         # The body runs later, when the lambda is called: charge it to whoever binds it.
-        summary = function_summary(node, self.ctx)
+        summary = function_summary(node, self.ctx, self.summaries)
         self._pending_lambda = getattr(self, "_pending_lambda", Deferred())
         self._pending_lambda.absorb(summary)
         self._pending_lambda.calls |= summary.calls
@@ -292,8 +298,9 @@ class _ModuleVisitor(ast.NodeVisitor):
             self.facts.aliases.append((group[0], other))
 
     # --- calls -------------------------------------------------------------------
-    def visit_Call(self, node: ast.Call) -> None:
-        self.generic_visit(node)
+    def leave_Call(self, node: ast.Call) -> None:
+        # After the arguments and the callee were visited (a leave_ hook, so that a
+        # long method chain does not nest one Python frame per call).
         magic = magic_name(node)
         if magic is not None:
             self._visit_magic(node, magic)
@@ -421,7 +428,7 @@ class _ModuleVisitor(ast.NodeVisitor):
             self.facts.dynamic |= inner.dynamic
 
 
-class _ClassBodyVisitor(ast.NodeVisitor):
+class _ClassBodyVisitor(IterativeVisitor):
     """Statements of a class body run at class-definition time; their names stay in the class."""
 
     def __init__(self, outer: _ModuleVisitor):
@@ -440,17 +447,46 @@ class _ClassBodyVisitor(ast.NodeVisitor):
             self.visit(target)
 
 
+def conservative_facts(stmt: ast.stmt) -> StatementFacts:
+    """Facts for a statement too deep to follow: it reads and changes every name it
+    mentions, binds what Python would bind for it, and has dynamic effects (so its step
+    keeps its order and hands on the whole namespace)."""
+    names = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)}
+    return StatementFacts(line=stmt.lineno, reads=set(names), writes=_bound_names([stmt]), mutates=set(names),
+                          uses_code=set(names), file_io=True, dynamic=True)
+
+
 # --- function bodies -----------------------------------------------------------------
-def function_summary(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, ctx: ImportContext) -> Deferred:
-    """Global names a function body reads, rebinds (``global``) or mutates when called."""
+def function_summary(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, ctx: ImportContext,
+                     summaries: Summaries | None = None) -> Deferred:
+    """Global names a function body reads, rebinds (``global``) or mutates when called.
+
+    ``summaries`` holds the summaries already made within the same statement: the body
+    is visited twice (for its effects, then for its parameters' mutations), and without
+    it every nested level would summarise the levels below it twice again.
+    """
+    summaries = {} if summaries is None else summaries
+    if node not in summaries:
+        summaries[node] = _summarise(node, ctx, summaries)
+    return _copy(summaries[node])
+
+
+def _copy(summary: Deferred) -> Deferred:
+    return Deferred(set(summary.reads), set(summary.writes), set(summary.mutates), set(summary.param_mutations),
+                    set(summary.calls), summary.file_io, summary.rng, summary.dynamic, summary.generator)
+
+
+def _summarise(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, ctx: ImportContext,
+               summaries: Summaries) -> Deferred:
     params = _parameters(node.args)
     body = node.body if isinstance(node.body, list) else [ast.Expr(node.body)]
-    declared_global = {n for stmt in body for sub in ast.walk(stmt) if isinstance(sub, ast.Global) for n in sub.names}
+    # A ``global`` statement binds in its own function only: nested functions are not searched.
+    declared_global = {n for sub in _own_nodes(body) if isinstance(sub, ast.Global) for n in sub.names}
     local = (_bound_names(body) | set(params)) - declared_global
     summary = Deferred()
     for stmt in body:
         inner = StatementFacts(line=getattr(stmt, "lineno", 0))
-        visitor = _ModuleVisitor(inner, ctx)
+        visitor = _ModuleVisitor(inner, ctx, summaries)
         visitor.local_stack.append(set(local))
         visitor.visit(stmt)
         summary.reads |= inner.reads
@@ -464,16 +500,16 @@ def function_summary(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, 
         summary.rng |= inner.rng
         summary.dynamic |= inner.dynamic
         # Mutating a parameter mutates the caller's argument.
-        mutated_params = _mutated_locals(stmt, ctx, set(params))
+        mutated_params = _mutated_locals(stmt, ctx, set(params), summaries)
         summary.param_mutations |= {params.index(p) for p in mutated_params if p in params}
         summary.param_mutations |= mutated_params
-    summary.generator = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for stmt in body for n in _walk_own(stmt))
+    summary.generator = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _own_nodes(body))
     return summary
 
 
-def _mutated_locals(stmt: ast.stmt, ctx: ImportContext, params: set[str]) -> set[str]:
+def _mutated_locals(stmt: ast.stmt, ctx: ImportContext, params: set[str], summaries: Summaries) -> set[str]:
     inner = StatementFacts(line=0)
-    _ModuleVisitor(inner, ctx).visit(stmt)
+    _ModuleVisitor(inner, ctx, summaries).visit(stmt)
     return inner.mutates & params
 
 
@@ -485,6 +521,20 @@ def _parameters(args: ast.arguments) -> list[str]:
     if args.kwarg:
         names.append(args.kwarg.arg)
     return names
+
+
+def _own_nodes(body: list[ast.stmt]):
+    """The nodes of a function body that run in its own frame: a nested definition's
+    decorators and defaults do, its body does not (``global`` and ``yield`` there are its own)."""
+    for stmt in body:
+        if isinstance(stmt, ast.ClassDef):
+            roots = [*stmt.decorator_list, *stmt.bases, *(k.value for k in stmt.keywords)]
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            roots = [*stmt.decorator_list, *stmt.args.defaults, *(d for d in stmt.args.kw_defaults if d is not None)]
+        else:
+            roots = [stmt]
+        for root in roots:
+            yield from _walk_own(root)
 
 
 def _walk_own(node: ast.AST):

@@ -75,11 +75,32 @@ def _unpack(target: ast.AST, value: ast.AST):
             yield from _unpack(element, elements[position] if elements else value)
 
 
+_OPERATORS = (ast.BinOp, ast.Compare, ast.UnaryOp)
+
+
 def _kind(value: ast.AST, ctx: ImportContext, known) -> str:
-    if isinstance(value, (ast.BinOp, ast.Compare, ast.UnaryOp)):
-        parts = [value.left, value.right] if isinstance(value, ast.BinOp) else (
-            [value.left, *value.comparators] if isinstance(value, ast.Compare) else [value.operand])
-        return DATASET if any(_kind(p, ctx, known) == DATASET for p in parts) else ARTIFACT
+    if isinstance(value, _OPERATORS):
+        return DATASET if any(_operand_kind(p, ctx, known) == DATASET for p in _operands(value)) else ARTIFACT
+    return _operand_kind(value, ctx, known)
+
+
+def _operands(value: ast.AST):
+    """The operands of an arithmetic or comparison expression, through nested operators,
+    without recursion (``a + b + … + z`` nests one BinOp per term)."""
+    todo = [value]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.BinOp):
+            todo += [node.right, node.left]
+        elif isinstance(node, ast.Compare):
+            todo += [*reversed(node.comparators), node.left]
+        elif isinstance(node, ast.UnaryOp):
+            todo.append(node.operand)
+        else:
+            yield node
+
+
+def _operand_kind(value: ast.AST, ctx: ImportContext, known) -> str:
     calls, node = [], value
     while isinstance(node, (ast.Call, ast.Attribute, ast.Subscript)):
         if isinstance(node, ast.Call):
