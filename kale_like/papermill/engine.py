@@ -36,7 +36,9 @@ except ImportError as exc:  # pragma: no cover - the entry point is only loaded 
     raise KaleLikeError("the papermill engine needs papermill",
                         hint="pip install 'kale_like[papermill]'") from exc
 
+from . import ENGINE_NAME
 from .clock import CellClock
+from .kale_parameters import adopt, install_filter, release
 from .transfer import (Handover, copy_results, error_output, failing_cell, find_injected, first_error_cell,
                        handover, injection_matches, step_cells)
 
@@ -72,6 +74,11 @@ class KaleLikeEngine(Engine):
     """Runs the notebook as a kale_like pipeline and fills papermill's notebook in place."""
 
     @classmethod
+    def execute_notebook(cls, nb, kernel_name, **kwargs):
+        release(nb)  # before papermill's manager first saves the notebook
+        return super().execute_notebook(nb, kernel_name, **kwargs)
+
+    @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
                                  stderr_file=None, input_path=None, **kwargs):
         settings = read_settings(kwargs)
@@ -98,7 +105,13 @@ class KaleLikeEngine(Engine):
 
     @classmethod
     def nb_kernel_name(cls, nb, name=None):
-        """Steps run in this interpreter; a notebook without a kernelspec is fine."""
+        """Steps run in this interpreter; a notebook without a kernelspec is fine.
+
+        papermill's ``parameterize_notebook`` calls this before it decides where the
+        injected cell goes: the one moment to let a Kale ``pipeline-parameters`` cell
+        stand in for the ``parameters`` cell (see :mod:`.kale_parameters`).
+        """
+        adopt(nb)
         return name or nb.metadata.get("kernelspec", {}).get("name") or "python3"
 
     @classmethod
@@ -246,3 +259,8 @@ def _write_step_notebooks(plan: Any, executed: Any, result: Any, output_path: An
         return
     paths = write_step_notebooks(plan, executed, result.states, step_output_dir(output_path))
     logger.info(f"kale_like: step notebooks in {os.path.dirname(paths[0]) if paths else '-'}")
+
+
+# papermill imports this module through its entry point before it parameterizes a
+# notebook; its unknown-parameter warning comes before any call into the engine.
+install_filter(ENGINE_NAME)
