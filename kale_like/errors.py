@@ -68,6 +68,14 @@ class MarshalError(KaleLikeError):
     """A value cannot travel between steps."""
 
 
+class DamagedData(MarshalError):
+    """Saved values whose files no longer match the checksums recorded when they were written."""
+
+    def __init__(self, message: str, directory: str, hint: str | None = None):
+        self.directory = directory
+        super().__init__(message, None, hint)
+
+
 class StepFailed(KaleLikeError):
     """A step raised while running the user's code."""
 

@@ -24,6 +24,11 @@ class Progress:
         if kind == "plan":
             self.order = list(event["steps"])
             self.states = {name: ("waiting", 0.0) for name in self.order}
+        elif kind in ("warning", "notice"):
+            self._drawn = 0  # the line goes below the table; the table is drawn again under it
+            prefix = "warning: " if kind == "warning" else ""
+            self.stream.write(f"kale-like: {prefix}{event['message']}\n")
+            self.stream.flush()
         elif kind == "step":
             self.states[event["step"]] = (event["state"], float(event.get("elapsed", 0.0)))
             if self.live:

@@ -16,7 +16,7 @@ from importlib import metadata
 from ..notebook import Notebook
 
 # What kale_like itself needs inside a step (besides the standard library).
-RUNTIME_DISTRIBUTIONS = ("kfp", "ipython", "dill", "pyyaml", "matplotlib-inline", "nbformat", "nbconvert")
+RUNTIME_DISTRIBUTIONS = ("kfp", "ipython", "dill", "pyyaml", "matplotlib-inline", "nbformat", "nbconvert", "xxhash")
 
 
 @dataclass(frozen=True)

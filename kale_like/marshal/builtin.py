@@ -12,6 +12,7 @@ import types
 from collections.abc import Callable
 from pathlib import Path
 
+from .checksum import preferred_algorithm
 from .codec import CodecRegistry
 from .model import ARTIFACT, DATASET, MODEL
 from .stream import read_stream, referable, write_stream
@@ -30,8 +31,9 @@ class StreamCodec:
     def handles(self, value: object) -> bool:
         return self._claims(value)
 
-    def save(self, value: object, directory: Path) -> None:
-        write_stream(directory, value, use_dill=self._use_dill)
+    def save(self, value: object, directory: Path) -> dict[str, str]:
+        return write_stream(directory, value, use_dill=self._use_dill,
+                            algorithm=preferred_algorithm())
 
     def load(self, directory: Path) -> object:
         return read_stream(directory, use_dill=self._use_dill)

@@ -25,7 +25,9 @@ class Codec(Protocol):
 
     ``name`` is recorded in the group's ``meta.json`` and used to find the codec on
     load, so it must stay stable. ``kind`` is "Dataset", "Model" or "Artifact".
-    ``save`` writes any files except ``meta.json`` into an existing, empty directory.
+    ``save`` writes any files except ``meta.json`` into an existing, empty directory;
+    it may return digests (:func:`.checksum.preferred_algorithm`) of files it hashed
+    while writing them, so they are not read again; every other file is hashed after.
     """
 
     name: str
@@ -33,7 +35,7 @@ class Codec(Protocol):
 
     def handles(self, value: object) -> bool: ...
 
-    def save(self, value: object, directory: Path) -> None: ...
+    def save(self, value: object, directory: Path) -> dict[str, str] | None: ...
 
     def load(self, directory: Path) -> object: ...
 

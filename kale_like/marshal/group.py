@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import MarshalError
+from ..errors import DamagedData, MarshalError
 from .builtin import bundle_codec, default_registry
+from .checksum import digest_files, mismatches, preferred_algorithm
 from .codec import Codec
-from .failures import load_failure, save_failure, write_failure
+from .failures import load_failure, save_failure, variables_phrase, write_failure
 from .meta import BUNDLE, META, SINGLE, build_meta, read_meta, version_skew, write_meta
 from .model import ARTIFACT, GroupInfo, MarshalContext
 from .publish import empty_directory, staged_directory
@@ -38,10 +39,14 @@ def save_group(directory: str | os.PathLike[str], values: dict[str, object],
         kind = _group_kind([registry.choose(value).kind for value in values.values()])
     try:
         with staged_directory(final) as staging:
-            codec = _save_with_fallback(codec, payload, staging, values, context)
-            nbytes = sum(path.stat().st_size for path in staging.iterdir())
+            codec, known = _save_with_fallback(codec, payload, staging, values, context)
+            files = [path.name for path in staging.iterdir()]
+            nbytes = sum((staging / name).stat().st_size for name in files)
+            algorithm = preferred_algorithm()
+            checksums = {"algorithm": algorithm,
+                         "files": digest_files(staging, files, algorithm, known)}
             write_meta(staging, build_meta(values, codec=codec.name, kind=kind, layout=layout,
-                                           nbytes=nbytes, step=context.step))
+                                           nbytes=nbytes, step=context.step, checksums=checksums))
     except OSError as exc:
         raise write_failure(values, context, final, exc) from exc
     return GroupInfo(tuple(values), codec.name, kind, nbytes)
@@ -51,6 +56,7 @@ def load_group(directory: str | os.PathLike[str]) -> dict[str, object]:
     """Load every variable of a group written by :func:`save_group`."""
     path = Path(directory)
     meta = _read_meta(path)
+    _verify(path, meta)
     codec = default_registry().named(meta["codec"])
     if codec is None:
         raise load_failure(path, meta, LookupError(
@@ -69,13 +75,34 @@ def load_group(directory: str | os.PathLike[str]) -> dict[str, object]:
     return loaded
 
 
+def _verify(path: Path, meta: Mapping[str, Any]) -> None:
+    """Refuse a group whose files differ from what was written (see :mod:`.checksum`)."""
+    checksums = meta["checksums"]
+    present = {child.name for child in path.iterdir()} - {META}
+    recorded: dict[str, str] = checksums["files"]
+    try:
+        bad = mismatches(path, recorded, str(checksums.get("algorithm")))
+    except LookupError as exc:
+        raise MarshalError(f"{path} cannot be checked: {exc}") from exc
+    bad += sorted(present - set(recorded))
+    if bad:
+        raise DamagedData(
+            f"{variables_phrase(meta['names'])} saved by step '{meta.get('step', '?')}' cannot be "
+            f"loaded from {path}: its files are damaged or incomplete ({', '.join(bad)} "
+            f"{'does' if len(bad) == 1 else 'do'} not match what was written)",
+            directory=str(path), hint="hint: run the step that produced it again")
+
+
 def _save_with_fallback(codec: Codec, payload: object, staging: Path,
-                        values: Mapping[str, object], context: MarshalContext) -> Codec:
-    """Save with ``codec``; if it cannot serialize the value, try dill before giving up."""
+                        values: Mapping[str, object],
+                        context: MarshalContext) -> tuple[Codec, dict[str, str]]:
+    """Save with ``codec``; if it cannot serialize the value, try dill before giving up.
+
+    Returns the codec that saved it and the digests it computed while writing.
+    """
     fallback = default_registry().fallback
     try:
-        codec.save(payload, staging)
-        return codec
+        return codec, dict(codec.save(payload, staging) or {})
     except OSError:
         raise
     except Exception as exc:
@@ -84,8 +111,7 @@ def _save_with_fallback(codec: Codec, payload: object, staging: Path,
         first = exc
     empty_directory(staging)
     try:
-        fallback.save(payload, staging)
-        return fallback
+        return fallback, dict(fallback.save(payload, staging) or {})
     except OSError:
         raise
     except Exception as exc:

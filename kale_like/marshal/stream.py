@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .arrays import ArrayLayout, arrays_from
+from .checksum import SLICE, new_hasher
 from .travel import untravelable
 
 STREAM = "values.pkl"
@@ -39,8 +40,13 @@ class DamagedGroup(Exception):
     """The files of a group do not agree with each other (truncated or edited)."""
 
 
-def write_stream(directory: Path, value: object, *, use_dill: bool) -> None:
-    """Pickle ``value`` into ``directory`` (which must exist and be empty)."""
+def write_stream(directory: Path, value: object, *, use_dill: bool,
+                 algorithm: str) -> dict[str, str]:
+    """Pickle ``value`` into ``directory`` (which must exist and be empty).
+
+    Returns the digest of ``buffers.bin``, computed while writing it (the other files
+    are small, or already in the page cache, and are hashed by the caller).
+    """
     layout = ArrayLayout()
     oob: list[pickle.PickleBuffer] = []
 
@@ -55,10 +61,12 @@ def write_stream(directory: Path, value: object, *, use_dill: bool) -> None:
     blocks, entries = layout.blocks()
     buffers = [(buffer.raw(), 0) for buffer in oob] + blocks
     places, size = _place(buffers)
-    _write_buffers(directory / BUFFERS, [data for data, _ in buffers], places, size)
+    digest = _write_buffers(directory / BUFFERS, [data for data, _ in buffers], places, size,
+                            algorithm)
     table = {"size": size, "oob": places[:len(oob)], "blocks": places[len(oob):],
              "arrays": entries}
     (directory / LAYOUT).write_text(json.dumps(table, separators=(",", ":")))
+    return {BUFFERS: digest}
 
 
 def read_stream(directory: Path, *, use_dill: bool) -> object:
@@ -178,20 +186,35 @@ def _place(buffers: list[tuple[Any, int]]) -> tuple[list[tuple[int, int]], int]:
 
 
 def _write_buffers(path: Path, buffers: list[Any], places: list[tuple[int, int]],
-                   size: int) -> None:
+                   size: int, algorithm: str) -> str:
+    """Write the buffers at their places and return the digest of the whole file.
+
+    Each slice is hashed just before it is written, while it is in the CPU cache.
+    """
+    hasher = new_hasher(algorithm)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         if size >= _PREALLOCATE_FROM and hasattr(os, "posix_fallocate"):
             with contextlib.suppress(OSError):  # cannot preallocate here; plain writes work
                 os.posix_fallocate(fd, 0, size)
+        end = 0
         for data, (offset, _) in zip(buffers, places, strict=True):
+            hasher.update(bytes(offset - end))  # alignment padding reads back as zeros
             view = memoryview(data).cast("B")
-            while view:  # pwrite may write less than asked (at most ~2 GiB per call)
-                written = os.pwrite(fd, view, offset)
-                view, offset = view[written:], offset + written
+            end = offset + view.nbytes
+            for start in range(0, view.nbytes, SLICE):
+                _write_fully(fd, view[start:start + SLICE], offset + start, hasher)
         os.ftruncate(fd, size)
     finally:
         os.close(fd)
+    return hasher.hexdigest()
+
+
+def _write_fully(fd: int, view: memoryview, offset: int, hasher: Any) -> None:
+    hasher.update(view)
+    while view:  # pwrite may write less than asked
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written
 
 
 def _map_buffers(path: Path, size: int) -> memoryview:

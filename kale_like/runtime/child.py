@@ -16,7 +16,7 @@ import time
 import traceback
 from dataclasses import asdict
 
-from ..errors import KaleLikeError
+from ..errors import DamagedData, KaleLikeError
 from .capture import SINK, StepShell, StreamCapture, make_shell
 from .fdcapture import FdCapture
 from .spec import CellRecord, StepReport, StepSpec
@@ -202,6 +202,8 @@ def _load_inputs(shell: StepShell, spec: StepSpec, report: StepReport) -> bool:
         except KaleLikeError as exc:
             report.ok = False
             report.error = {"message": exc.render(), "cell": None, "line": None}
+            if isinstance(exc, DamagedData):  # the runner recomputes the producer, then this step
+                report.error["damaged_input"] = exc.directory
             return False
         if EVERYTHING in names:
             names = [n for n in values if n not in (RNG_KEY, EVERYTHING)] + [n for n in names if n != EVERYTHING]

@@ -15,7 +15,7 @@ import pytest
 
 from kale_like.errors import MarshalError
 from kale_like.marshal import MarshalContext, check_travels, load_group, save_group
-from kale_like.marshal.meta import version_skew
+from kale_like.marshal.meta import read_meta, version_skew, write_meta
 
 SHAPE = re.compile(
     r"^step 'train', cell 4: variable 'gen' \((?P<type>[\w.]+)\) cannot be passed to another "
@@ -188,8 +188,8 @@ def test_missing_module_names_the_module_and_its_version(
 
 def test_unknown_codec_is_a_marshal_error(tmp_path: Path, context: MarshalContext) -> None:
     save_group(tmp_path / "g", {"x": 1}, context)
-    meta = tmp_path / "g" / "meta.json"
-    meta.write_text(meta.read_text().replace('"pickle"', '"parquet-plugin"'))
+    meta = read_meta(tmp_path / "g")
+    write_meta(tmp_path / "g", {**meta, "codec": "parquet-plugin"})  # as a plug-in would have written it
     with pytest.raises(MarshalError, match="no codec named 'parquet-plugin' is installed"):
         load_group(tmp_path / "g")
 

@@ -1,17 +1,31 @@
 """Content-addressed step results: a step's key covers its code, the code it replays,
 the keys of the steps it reads from, and the parameter values it receives. Equal
 key, equal result — so a re-run after editing one cell re-executes only what
-depends on it."""
+depends on it.
+
+A finished entry is sealed: ``report.sum`` holds the checksum of ``report.json``
+(the values carry their own in ``meta.json``). An entry whose report no longer
+matches is damaged: a miss, recomputed and replaced, never served."""
 from __future__ import annotations
 
 import hashlib
 import json
 import os
 import sys
+from dataclasses import dataclass
 
+from ...marshal.checksum import digest_bytes, preferred_algorithm
 from ...pipeline import Step
 
-SCHEMA = "kale_like-cache-1"
+SCHEMA = "kale_like-cache-2"  # 2: checksummed values and reports
+REPORT = "report.json"
+SEAL = "report.sum"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    report: str | None          # the report to serve, or None for a miss
+    damaged: str | None = None  # why a present entry cannot be served
 
 
 def step_key(step: Step, upstream_keys: dict[str, str], parameters: dict, shared_sources: list[str],
@@ -38,15 +52,46 @@ def entry_dir(workdir: str, key: str) -> str:
 
 
 def cached_report_path(workdir: str, key: str) -> str | None:
-    path = os.path.join(entry_dir(workdir, key), "report.json")
-    if not os.path.exists(path):
-        return None
+    return lookup(workdir, key).report
+
+
+def lookup(workdir: str, key: str) -> Lookup:
+    """The entry's report if it finished well and is intact."""
+    folder = entry_dir(workdir, key)
+    path = os.path.join(folder, REPORT)
     try:
-        with open(path, encoding="utf-8") as handle:
-            ok = json.load(handle).get("ok")
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return Lookup(None)
+    try:
+        with open(os.path.join(folder, SEAL), encoding="ascii") as handle:
+            algorithm, _, recorded = handle.read().strip().partition(":")
     except (OSError, ValueError):
-        return None
-    return path if ok else None
+        return Lookup(None)  # never sealed: the step did not finish (or an older cache)
+    try:
+        intact = digest_bytes(data, algorithm) == recorded
+    except LookupError:
+        return Lookup(None)
+    if not intact:
+        return Lookup(None, f"{path} no longer matches the checksum recorded when it was written")
+    try:
+        ok = json.loads(data).get("ok")
+    except (ValueError, AttributeError):
+        return Lookup(None)
+    return Lookup(path if ok else None)
+
+
+def seal(workdir: str, key: str) -> None:
+    """Record the checksum of a fresh entry's report, which makes the entry servable."""
+    folder = entry_dir(workdir, key)
+    with open(os.path.join(folder, REPORT), "rb") as handle:
+        data = handle.read()
+    algorithm = preferred_algorithm()
+    tmp = os.path.join(folder, f".{SEAL}.{os.getpid()}")
+    with open(tmp, "w", encoding="ascii") as handle:
+        handle.write(f"{algorithm}:{digest_bytes(data, algorithm)}\n")
+    os.replace(tmp, os.path.join(folder, SEAL))
 
 
 def parameter_value_key(value) -> str:
@@ -63,3 +108,11 @@ def typed(value):
         items = [typed(v) for v in value]
         return [type(value).__name__, sorted(items, key=repr) if isinstance(value, (set, frozenset)) else items]
     return [type(value).__name__, value if isinstance(value, (str, int, float, bool)) or value is None else repr(value)]
+
+
+def invalidate(workdir: str, key: str) -> None:
+    """Make an entry a miss (its values were found damaged); the next launch replaces it."""
+    try:
+        os.unlink(os.path.join(entry_dir(workdir, key), SEAL))
+    except FileNotFoundError:
+        pass

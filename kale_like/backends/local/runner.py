@@ -16,10 +16,10 @@ from ...build import Plan
 from ...pipeline import Step, StepCell
 from ...runtime.spec import StepSpec
 from .. import EventSink, RunOptions, RunResult
-from .cache import cached_report_path, entry_dir, parameter_value_key, step_key
+from .cache import entry_dir, invalidate, lookup, parameter_value_key, seal, step_key
 from ..executed import execution_plan, merge_outputs, write_atomically
 from .warnings_once import drop_repeated_warnings
-from . import warm
+from . import warm, workdir_lock
 from .zygote_client import Zygote
 
 
@@ -76,6 +76,8 @@ class LocalRun:
         self.state = _State(states={s.name: "waiting" for s in self.pipeline.steps})
         self.attempts: dict[str, int] = {}
         self.retry: list[str] = []
+        self.recomputed: set[str] = set()  # producers recomputed because their values were damaged
+        self.requeued: set[str] = set()    # steps re-run after such a recompute (once each)
         # nbformat takes seconds to import on some machines: read the source notebook
         # for the executed copy in the background while the steps run.
         self._source = _Background(self._read_source)
@@ -126,7 +128,21 @@ class LocalRun:
     # --- main loop -----------------------------------------------------------------------
     def execute(self) -> RunResult:
         began = time.perf_counter()
-        os.makedirs(self.workdir, exist_ok=True)
+        with workdir_lock.holding(self.workdir, self.plan.notebook.path, self._notice, self.cancel) as acquired:
+            if acquired:
+                return self._execute(began)
+        warm.discard(self.plan.notebook)
+        for name in self.pipeline.order:
+            self.state.states[name] = "cancelled"
+        error = {"message": "cancelled while waiting for the work directory"}
+        self.emit({"type": "finished", "ok": False, "output": None, "error": error, "metrics": {}})
+        return RunResult(ok=False, error=error, states=dict(self.state.states),
+                         seconds=time.perf_counter() - began)
+
+    def _notice(self, message: str) -> None:
+        self.emit({"type": "notice", "message": message})
+
+    def _execute(self, began: float) -> RunResult:
         self._keys()
         self.emit({"type": "plan", "steps": list(self.pipeline.order),
                    "edges": [list(e) for e in self.pipeline.edges()]})
@@ -158,7 +174,8 @@ class LocalRun:
                 self._cancel_all(running, pending, zygote)
                 break
             progressed = self._serve_cached(pending)
-            launchable = [] if self.state.error else [n for n in pending if self._ready(n)]
+            launchable = [] if self.state.error else [n for n in pending if self._ready(n)
+                                                      and not self._still_read(n, running)]
             for name in launchable[: max(0, self.jobs - len(running))]:
                 if zygote is None:
                     zygote = warm.claim(self.plan.notebook) or warm.start(self.plan.notebook, self.workdir)
@@ -179,6 +196,10 @@ class LocalRun:
     def _cancelled(self) -> bool:
         return bool(self.cancel is not None and self.cancel.is_set())
 
+    def _still_read(self, name: str, running: dict[str, _Running]) -> bool:
+        """A producer recomputed for damage waits until no running step may be reading its entry."""
+        return name in self.recomputed and any(name in self.pipeline.step(r).upstream for r in running)
+
     def _ready(self, name: str) -> bool:
         return all(self.state.states[u] in ("succeeded", "cached") for u in self.pipeline.step(name).upstream)
 
@@ -189,7 +210,11 @@ class LocalRun:
         for name in list(pending):
             if not self._ready(name):
                 continue
-            report = cached_report_path(self.workdir, self.state.keys[name])
+            found = lookup(self.workdir, self.state.keys[name])
+            if found.damaged:
+                self._warn(f"the cached result of step '{name}' is damaged ({found.damaged}); "
+                           "recomputing it")
+            report = found.report
             if report is None:
                 continue
             pending.remove(name)
@@ -260,6 +285,8 @@ class LocalRun:
         report = os.path.join(entry_dir(self.workdir, run.key), "report.json")
         settings = self.pipeline.step(run.step).settings
         succeeded = os.path.exists(report) and _report_ok(report)
+        if not succeeded and self._recompute_damaged(run.step, report, running):
+            return
         attempts = self.attempts.get(run.step, 1)
         if not succeeded and settings.retries and attempts <= settings.retries:
             self.attempts[run.step] = attempts + 1
@@ -276,6 +303,32 @@ class LocalRun:
             return
         self._record(run.step, report, None)
 
+    def _recompute_damaged(self, step: str, report_path: str, running: dict[str, _Running]) -> bool:
+        """A step found an input whose files were damaged: recompute its producer, then the step.
+
+        Each producer is recomputed once per run; damage found again is a failure.
+        """
+        damaged = _damaged_input(report_path)
+        producer = next((u for u in self.pipeline.step(step).upstream
+                         if damaged and damaged.startswith(entry_dir(self.workdir, self.state.keys[u]) + os.sep)), None)
+        if producer is None or step in self.requeued:
+            return False
+        if producer not in self.recomputed:
+            self.recomputed.add(producer)
+            invalidate(self.workdir, self.state.keys[producer])
+            self._warn(f"the saved values of step '{producer}' are damaged ({damaged}); recomputing them")
+            self.state.states[producer] = "waiting"
+            self.emit({"type": "step", "step": producer, "state": "waiting", "elapsed": 0.0})
+            self.retry.append(producer)
+        self.requeued.add(step)
+        self.state.states[step] = "waiting"
+        self.emit({"type": "step", "step": step, "state": "waiting", "elapsed": 0.0})
+        self.retry.append(step)
+        return True
+
+    def _warn(self, message: str) -> None:
+        self.emit({"type": "warning", "message": message})
+
     def _enforce_timeouts(self, running: dict[str, _Running]) -> None:
         for run in list(running.values()):
             timeout = self.pipeline.step(run.step).settings.timeout
@@ -291,6 +344,8 @@ class LocalRun:
         elapsed = time.perf_counter() - started if started else 0.0
         self.state.elapsed[name] = elapsed
         if report.get("ok"):
+            if forced_state is None:
+                seal(self.workdir, self.state.keys[name])
             state = forced_state or "succeeded"
             self.state.states[name] = state
             self.emit({"type": "step", "step": name, "state": state, "elapsed": round(elapsed, 3)})
@@ -367,6 +422,14 @@ class LocalRun:
         traceback = error.get("traceback") or []
         error["traceback"] = "\n".join(traceback) if isinstance(traceback, list) else str(traceback)
         return error
+
+
+def _damaged_input(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return (json.load(handle).get("error") or {}).get("damaged_input")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _report_ok(path: str) -> bool:
