@@ -16,7 +16,7 @@ import kale_like
 from kale_like.errors import DamagedData, MarshalError
 from kale_like.marshal import MarshalContext, load_group, save_group
 
-from proc_harness import cli, entries, outputs, overwrite, warnings_in, write_notebook
+from .proc_harness import cli, entries, outputs, overwrite, warnings_in, write_notebook
 
 CONTEXT = MarshalContext(step="make", cells={})
 

@@ -17,7 +17,7 @@ import pytest
 
 import kale_like
 
-from proc_harness import cli, outputs, write_notebook
+from .proc_harness import cli, outputs, write_notebook
 
 
 def _slow_notebook(tmp_path: Path, seconds: float = 4.0, name: str = "nb.ipynb") -> tuple[Path, Path]:
