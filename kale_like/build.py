@@ -12,6 +12,7 @@ from .analysis.findings import Finding
 from .errors import AnalysisError, Location, ParameterError
 from .flow import PSEUDO, FlowResult, compute_flow
 from .notebook import Cell, Notebook
+from .parameters import check_names
 from .pipeline import Parameter, Pipeline, Snippet, Step, StepCell, StepInput, StepSettings
 from .splitting import Split, StepDraft, split_notebook
 
@@ -31,6 +32,7 @@ class Plan:
 def build_plan(notebook: Notebook, split: str = "auto", overrides: dict | None = None) -> Plan:
     """Build the validated pipeline for ``notebook``; raise on errors, return warnings as findings."""
     if overrides:
+        check_names(overrides)
         notebook = _without_old_injection(notebook)
     drafts = split_notebook(notebook, split)
     search_dir = os.path.dirname(os.path.abspath(notebook.path)) if notebook.path else None

@@ -1,6 +1,7 @@
 """Parameter values from the command line, parsed the way papermill parses them."""
 from __future__ import annotations
 
+import keyword
 from typing import Any
 
 from .errors import ParameterError
@@ -51,7 +52,25 @@ def _mapping(value: Any, origin: str) -> dict[str, Any]:
     return {_name(str(k)): v for k, v in value.items()}
 
 
-def _name(name: str) -> str:
-    if not name.isidentifier():
-        raise ParameterError(f"'{name}' is not a valid parameter name (it must be a Python identifier)")
+def check_name(name: Any) -> str:
+    """The one rule for a parameter name, on every surface (CLI, API, server, papermill,
+    sweeps): a Python identifier that is not a keyword. The name becomes an assignment
+    target in the injected-parameters cell, so anything else would be code."""
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+        shown = repr(name) if isinstance(name, str) else f"{type(name).__name__} {name!r}"
+        why = "a keyword" if isinstance(name, str) and keyword.iskeyword(name) else "not a Python identifier"
+        raise ParameterError(f"{shown[:80]} is not a valid parameter name ({why})",
+                             hint="parameter names are Python identifiers such as alpha or n_rows")
     return name
+
+
+def check_names(parameters: Any) -> dict[str, Any]:
+    """``parameters`` as a dict whose names all pass :func:`check_name`."""
+    if not isinstance(parameters, dict):
+        raise ParameterError("parameters must be a mapping of names to values")
+    for name in parameters:
+        check_name(name)
+    return parameters
+
+
+_name = check_name

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .errors import ParameterError
-from .parameters import parse_value
+from .parameters import check_name, parse_value
 
 SUMMARY_NAME = "summary.csv"
 
@@ -53,9 +53,10 @@ def parse_axes(specs: list[str]) -> dict[str, list[Any]]:
     for spec in specs:
         name, sep, text = spec.partition("=")
         name = name.strip()
-        if not sep or not name.isidentifier():
+        if not sep or not name:
             raise ParameterError(f"--sweep '{spec}' is not NAME=V1,V2,...",
                                  hint="e.g. --sweep alpha=0.1,0.5,1.0")
+        check_name(name)
         values = _values(text.strip(), spec)
         if not values:
             raise ParameterError(f"--sweep '{spec}' gives no values")

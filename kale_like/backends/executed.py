@@ -9,6 +9,9 @@ INJECTED_TAG = "injected-parameters"
 
 def parameters_source(values: dict[str, Any]) -> str:
     """The injected cell's text, as papermill writes it (its translator when installed)."""
+    from ..parameters import check_names
+
+    check_names(values)  # each name becomes an assignment target: never code
     try:
         from papermill.translators import translate_parameters
 

@@ -21,6 +21,7 @@ from ..pipeline import Step
 from .cellcode import cell_body, nested_function, string_assignment
 from .inputs import VALUE, ParameterPlan, plan_parameters
 from .kinds import ARTIFACT, ArtifactTypes, alias_bundles
+from .header import comment_text
 from .names import (EVERYTHING, FILES, HTML_OUTPUT, METRICS_OUTPUT, NOTEBOOK_OUTPUT, RESERVED, RNG, Namespace,
                     function_names, kfp_name, pipeline_name)
 from .options import CompileOptions, default_image
@@ -171,7 +172,8 @@ def _main() -> str:
 
 
 def _docstring_safe(text: str) -> str:
-    return text.replace("\\", "/").replace('"""', "'''")
+    # comment_text turns control characters and lone surrogates (file names may hold them) into escapes.
+    return comment_text(text.replace("\\", "/").replace('"""', "'''"))
 
 
 # --- one step ----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from ..build import Plan
 from ..errors import KaleLikeError, PipelineError
 from ..runtime.kfp_entry import cell_text
+from .header import comment_text, pipeline_header
 from .codegen import PIPELINE_FUNCTION, GeneratedModule, StepComponent, generate_module
 from .inputs import ParameterPlan
 from .options import CompileOptions
@@ -121,15 +122,27 @@ def write_package(pipeline, package_path: str, defaults: dict) -> None:
         documents = [json_format.MessageToDict(spec)]
         if len(pipeline.platform_spec.platforms):
             documents.append(json_format.MessageToDict(pipeline.platform_spec))
-        header = builder.extract_comments_from_pipeline_spec(documents[0], pipeline.description)
+        header = pipeline_header(documents[0], pipeline.description)
     except (ImportError, AttributeError, TypeError):
         dumper = None  # another kfp version: let its compiler do everything
     if dumper is None:
+        _refuse_unescaped_header(pipeline.description, defaults)
         compiler.Compiler().compile(pipeline, package_path, pipeline_parameters=defaults)
         return
     with open(package_path, "w", encoding="utf-8") as handle:
         handle.write(header)
         yaml.dump_all(documents, handle, sort_keys=True, Dumper=dumper)
+
+
+def _refuse_unescaped_header(description: str | None, defaults: dict) -> None:
+    """Without kfp's builder functions the header is kfp's own, which pastes values in
+    as they are: refuse texts that would break out of its comment lines."""
+    texts = [description or "", *(str(v) for v in defaults.values())]
+    if any(comment_text(line) != line for text in texts for line in text.splitlines()) or \
+            any(comment_text(str(v)) != str(v) for v in defaults.values()):
+        raise PipelineError("this kfp version writes parameter defaults into the YAML header unescaped, and a "
+                            "default or the description holds a line break or a control character",
+                            hint="install kfp>=2.14,<3 (pip install 'kale_like[kfp]')")
 
 
 def _install_warnings(options: CompileOptions, requirements: Requirements) -> list[str]:

@@ -12,7 +12,10 @@ import shutil
 from dataclasses import dataclass
 
 from .. import __version__
+from ..errors import KaleLikeError
 from ..notebook import Notebook
+from ..notebook.tags import IMAGE_REF
+from .header import comment_text
 from .options import default_image
 from .requirements import Requirements, find_requirements
 
@@ -41,11 +44,16 @@ def write_image_context(notebook: Notebook, folder: str, base_image: str | None 
 
 
 def render_dockerfile(notebook: str, base: str, requirements: Requirements) -> str:
-    missing = "".join(f"# not installed here, add it yourself: {name}\n" for name in requirements.missing)
-    local = "".join(f"# local module (embedded in the pipeline, not installed): {os.path.basename(p)}\n"
+    if not IMAGE_REF.fullmatch(base):
+        raise KaleLikeError(f"{comment_text(base)!r} is not a container image reference",
+                            hint="e.g. python:3.11-slim or registry.example/team/image:tag")
+    # File names are the user's text: escaped, so that none can start a Dockerfile instruction.
+    missing = "".join(f"# not installed here, add it yourself: {comment_text(name)}\n" for name in requirements.missing)
+    local = "".join(f"# local module (embedded in the pipeline, not installed): {comment_text(os.path.basename(p))}\n"
                     for p in requirements.local)
     return (
-        f"# Image for the pipeline steps of {os.path.basename(notebook)}, written by kale_like {__version__}.\n"
+        f"# Image for the pipeline steps of {comment_text(os.path.basename(notebook))}, "
+        f"written by kale_like {__version__}.\n"
         f"# Build: docker build -t REGISTRY/NAME:TAG .   then compile with --image REGISTRY/NAME:TAG\n"
         f"{missing}{local}"
         f"FROM {base}\n"

@@ -129,7 +129,7 @@ def _bad(tag: str, why: str, where: Location) -> TagError:
 
 
 def _parse_step(rest: str, tag: str, state: dict, where: Location) -> None:
-    if not STEP_NAME.match(rest):
+    if not STEP_NAME.fullmatch(rest):
         raise _bad(tag, "a step name starts with a letter or '_' and holds only letters, digits, '_' and '-'", where)
     if state.get("step") not in (None, rest):
         raise _bad(tag, f"the cell is already in step '{state['step']}'", where)
@@ -137,7 +137,7 @@ def _parse_step(rest: str, tag: str, state: dict, where: Location) -> None:
 
 
 def _parse_prev(rest: str, tag: str, state: dict, where: Location) -> None:
-    if not STEP_NAME.match(rest):
+    if not STEP_NAME.fullmatch(rest):
         raise _bad(tag, "prev: takes a step name", where)
     state["prev"].append(rest)
 
@@ -146,9 +146,9 @@ def _key_value(rest: str, tag: str, where: Location, value_pattern: re.Pattern |
     key, sep, value = rest.rpartition(":")
     if not sep or not key or not value:
         raise _bad(tag, "expected KEY:VALUE", where)
-    if not RESOURCE_KEY.match(key):
+    if not RESOURCE_KEY.fullmatch(key):
         raise _bad(tag, f"'{key}' is not a valid key", where)
-    if value_pattern is not None and not value_pattern.match(value):
+    if value_pattern is not None and not value_pattern.fullmatch(value):
         raise _bad(tag, f"'{value}' is not a valid quantity (e.g. 500m, 2, 4Gi)", where)
     return key, value
 
@@ -162,21 +162,21 @@ def _parse_request(rest: str, tag: str, state: dict, where: Location) -> None:
 
 
 def _parse_image(rest: str, tag: str, state: dict, where: Location) -> None:
-    if not IMAGE_REF.match(rest):
+    if not IMAGE_REF.fullmatch(rest):
         raise _bad(tag, "not a container image reference", where)
     state["image"] = rest
 
 
 def _parse_annotation(rest: str, tag: str, state: dict, where: Location) -> None:
     key, sep, value = rest.partition(":")
-    if not sep or not RESOURCE_KEY.match(key):
+    if not sep or not RESOURCE_KEY.fullmatch(key):
         raise _bad(tag, "expected annotation:KEY:VALUE", where)
     state["annotations"].append((key, value))
 
 
 def _parse_label(rest: str, tag: str, state: dict, where: Location) -> None:
     key, sep, value = rest.partition(":")
-    if not sep or not RESOURCE_KEY.match(key) or (value and not re.match(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$", value)):
+    if not sep or not RESOURCE_KEY.fullmatch(key) or (value and not re.fullmatch(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$", value)):
         raise _bad(tag, "expected label:KEY:VALUE with a valid Kubernetes label", where)
     state["labels"].append((key, value))
 
@@ -189,21 +189,21 @@ def _parse_cache(rest: str, tag: str, state: dict, where: Location) -> None:
 
 def _parse_secret(rest: str, tag: str, state: dict, where: Location) -> None:
     parts = rest.split(":")
-    if len(parts) != 3 or not K8S_NAME.match(parts[0]) or not parts[1] or not ENV_NAME.match(parts[2]):
+    if len(parts) != 3 or not K8S_NAME.fullmatch(parts[0]) or not parts[1] or not ENV_NAME.fullmatch(parts[2]):
         raise _bad(tag, "expected secret:SECRET_NAME:KEY:ENV_VAR", where)
     state["secrets"].append(Secret(*parts))
 
 
 def _parse_env(rest: str, tag: str, state: dict, where: Location) -> None:
     name, sep, value = rest.partition(":")
-    if not sep or not ENV_NAME.match(name):
+    if not sep or not ENV_NAME.fullmatch(name):
         raise _bad(tag, "expected env:NAME:VALUE", where)
     state["env"].append((name, value))
 
 
 def _parse_count(field_name: str):
     def parse(rest: str, tag: str, state: dict, where: Location) -> None:
-        if not rest.isdigit():
+        if not (rest.isascii() and rest.isdigit()):
             raise _bad(tag, f"{field_name}: takes a whole number", where)
         state[field_name] = int(rest)
     return parse

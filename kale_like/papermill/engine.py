@@ -126,10 +126,13 @@ def _plan(nb: Any, kernel_name: str, language: str, input_path: Any, settings: E
     """The plan to run, and the handover: values as data when that keeps papermill's semantics."""
     from ..build import build_plan
     from ..notebook.reader import notebook_from_node
+    from ..parameters import check_names
 
     path = _virtual_path(input_path)
     injected = find_injected(nb)
     parameters = _plain(nb.metadata.get("papermill", {}).get("parameters") or {})
+    # papermill wrote each name into its injected cell as is: refuse names that are code.
+    check_names(parameters)
     if injected is not None and parameters and \
             nb.cells[injected].source == translate_parameters(kernel_name, language, parameters, "Parameters"):
         hand = handover(nb, injected, parameters)

@@ -158,6 +158,9 @@ def _run_options(body: dict[str, Any], split: str) -> dict[str, Any]:
     parameters = body.get("parameters") or {}
     if not isinstance(parameters, dict):
         raise tornado.web.HTTPError(400, "'parameters' must be an object of name: value")
+    from ..parameters import check_names
+
+    check_names(parameters)  # before the run starts: a refused name is a 400, never a cell
     backend = body.get("backend") or "local"
     if backend not in ("local", "kfp"):
         raise tornado.web.HTTPError(400, f"unknown backend '{backend}' (use 'local' or 'kfp')")
