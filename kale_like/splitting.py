@@ -38,12 +38,7 @@ def split_notebook(notebook: Notebook, strategy: str = "auto") -> Split:
     if strategy not in SPLITS:
         raise TagError(f"unknown split '{strategy}'", hint=f"use one of {', '.join(SPLITS)}")
     if strategy == "auto":
-        if notebook.has_step_tags:
-            strategy = "tags"
-        elif any(c.cell_type == "markdown" and _HEADING.search(c.source) for c in notebook.cells):
-            strategy = "headings"
-        else:
-            strategy = "cells"
+        strategy = _automatic(notebook)
     split = Split(steps=[], shared_cells=[], skipped=[], strategy=strategy)
     current: StepDraft | None = None
     heading: str | None = None
@@ -74,6 +69,28 @@ def split_notebook(notebook: Notebook, strategy: str = "auto") -> Split:
         heading = None
     _check_prev(split)
     return split
+
+
+def _automatic(notebook: Notebook) -> str:
+    """Tags when there are step tags; headings when they cut the code into two or more
+    parts; else one step per code cell. A notebook whose only heading is its title
+    would otherwise become one step, which is no pipeline at all."""
+    if notebook.has_step_tags:
+        return "tags"
+    return "headings" if _heading_sections_with_code(notebook) >= 2 else "cells"
+
+
+def _heading_sections_with_code(notebook: Notebook) -> int:
+    sections, has_code = 0, False
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and _HEADING.search(cell.source):
+            sections, has_code = sections + has_code, False
+        elif cell.cell_type == "code" and cell.source.strip() and cell.tags.role not in _NOT_STEP_CODE:
+            has_code = True
+    return sections + has_code
+
+
+_NOT_STEP_CODE = ("skip", "imports", "functions", "parameters", "metrics")
 
 
 def _special(split: Split, role: str, cell: Cell) -> StepDraft | None:

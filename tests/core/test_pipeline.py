@@ -78,3 +78,20 @@ def test_parameters_cell_becomes_a_step_with_typed_parameters():
     params = {p.name: (p.default, p.type_name) for p in plan.pipeline.parameters}
     assert params == {"alpha": (0.5, "float"), "name": ("x", "str"), "n": (3, "int")}
     assert plan.pipeline.step("cell_2").inputs[0].producer == "parameters"
+
+
+@pytest.mark.parametrize("cells, strategy, steps", [
+    # only a title heading: one section, so auto splits per cell
+    ([("# Title", "markdown"), "a = 1", "b = a", "c = b"], "cells", ["cell_2", "cell_3", "cell_4"]),
+    # headings that cut the code in two: auto follows them
+    ([("# Load", "markdown"), "a = 1", ("## Use", "markdown"), "b = a", "c = b"], "headings", ["load", "use"]),
+    # code before the first heading counts as a section of its own
+    (["a = 1", ("# Rest", "markdown"), "b = a"], "headings", ["cell_1", "rest"]),
+    # a heading over nothing but imports and skipped cells gives no second section
+    ([("# Setup", "markdown"), ("import os", ["imports"]), ("# Work", "markdown"), "a = os.sep", "b = a"],
+     "cells", ["cell_4", "cell_5"]),
+])
+def test_auto_split_uses_headings_only_when_they_give_two_sections(cells, strategy, steps):
+    plan = plan_of(*cells, split="auto")
+    assert plan.strategy == strategy
+    assert [s.name for s in plan.pipeline.steps] == steps

@@ -24,6 +24,8 @@ CHROMIUM = os.environ.get("KALE_LIKE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 HERE = Path(__file__).parent
+ROOT = HERE.parents[1]
+BUILD = ROOT / "kale_like" / "labextension"
 ARTIFACTS = Path(os.environ.get("KALE_LIKE_TEST_RESULTS", Path.cwd() / "test-results"))
 TOKEN = "kale-like-ui-test"
 
@@ -58,6 +60,20 @@ def _wait_until_up(lab: Lab, process: subprocess.Popen, log: Path, timeout: floa
     raise RuntimeError(f"jupyter lab did not answer within {timeout} s:\n{log.read_text()[-3000:]}")
 
 
+def _this_trees_build(folder: Path) -> list[str]:
+    """Serve the extension built in this source tree, ahead of any installed copy.
+
+    JupyterLab takes the first extension of a name it finds and looks in
+    ``extra_labextensions_path`` first, so a test of a worktree never sees another
+    tree's (or an older installed) build.
+    """
+    if not (BUILD / "package.json").exists():
+        return []
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "kale-like").symlink_to(BUILD, target_is_directory=True)
+    return [f"--LabApp.extra_labextensions_path={folder}"]
+
+
 def _quiet_settings(folder: Path) -> None:
     """No news toast or update check over the panel in screenshots."""
     notification = folder / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
@@ -85,7 +101,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         process = subprocess.Popen(
             [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
              f"--port={port}", f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={root}",
-             "--ServerApp.password=", "--LabApp.news_url=None"],
+             "--ServerApp.password=", "--LabApp.news_url=None", *_this_trees_build(state / "labextensions")],
             stdout=output, stderr=subprocess.STDOUT, env=env, cwd=root)
     lab = Lab(base_url=f"http://127.0.0.1:{port}/", token=TOKEN, root=root)
     try:
