@@ -13,7 +13,7 @@ import { PanelLayout } from '@lumino/widgets';
 import * as React from 'react';
 
 import { stepColor } from './colors';
-import { pipelineMetadata } from './document';
+import { pipelineMetadata, renameStepAt } from './document';
 import { PipelineModel } from './model';
 import { NotebookDocument } from './notebook';
 import { editStepSettings } from './settingsdialog';
@@ -28,6 +28,7 @@ interface IStepIndex {
   earlier(cell: number): string[];
   known(): string[];
   stepOf(cell: number): string | null;
+  colorOf(step: string): string;
 }
 
 class CellTagBar extends ReactWidget {
@@ -53,6 +54,8 @@ class CellTagBar extends ReactWidget {
               knownSteps={index.known()}
               effectiveStep={index.stepOf(number)}
               onChange={tags => setTags(this.cell, tags)}
+              onRename={(from, to) => this._bars.renameStep(this.cell, from, to)}
+              colorOf={index.colorOf}
               onEditSettings={() => void this._editSettings()}
             />
           );
@@ -114,8 +117,14 @@ export class NotebookTagBars implements IDisposable {
     return {
       earlier: cell => [...firstCell].filter(([, first]) => first < cell).map(([name]) => name),
       known: () => [...firstCell.keys()],
-      stepOf: cell => (active ? this._model.stepOfCell(cell) : readCellTags(tags[cell - 1] ?? []).step)
+      stepOf: cell => (active ? this._model.stepOfCell(cell) : readCellTags(tags[cell - 1] ?? []).step),
+      colorOf: step => (active ? this._model.colorOf(step) : stepColor(step))
     };
+  }
+
+  /** Rename a step in every cell: its `step:` tags and the `prev:` tags that name it. */
+  renameStep(cell: Cell, from: string, to: string): void {
+    renameStepAt(this.document, this.numberOf(cell) - 1, from, to);
   }
 
   dispose(): void {
@@ -175,7 +184,7 @@ export class NotebookTagBars implements IDisposable {
       const step = enabled && cell.model.type === 'code' ? index.stepOf(i + 1) : null;
       cell.toggleClass(STEP_CELL_CLASS, step !== null);
       if (step) {
-        cell.node.style.setProperty('--kale-like-step-color', stepColor(step));
+        cell.node.style.setProperty('--kale-like-step-color', index.colorOf(step));
       } else {
         cell.node.style.removeProperty('--kale-like-step-color');
       }

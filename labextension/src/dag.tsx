@@ -10,6 +10,7 @@ export interface IDagViewProps {
   edges: Edge[];
   states?: Record<string, StepState | undefined>;
   onSelect?: (step: string) => void;
+  colorOf?: (step: string) => string;
 }
 
 const STATE_MARK: Record<StepState, string> = {
@@ -24,6 +25,7 @@ const STATE_MARK: Record<StepState, string> = {
 
 export function DagView(props: IDagViewProps): JSX.Element {
   const layout = layoutDag(props.steps, props.edges);
+  const colorOf = props.colorOf ?? stepColor;
   return (
     <svg
       className="kale-like-dag"
@@ -62,8 +64,8 @@ export function DagView(props: IDagViewProps): JSX.Element {
             onClick={() => props.onSelect?.(n.name)}
             onKeyDown={e => e.key === 'Enter' && props.onSelect?.(n.name)}
           >
-            <rect width={NODE_WIDTH} height={NODE_HEIGHT} rx={6} style={{ stroke: stepColor(n.name) }} />
-            <rect width={6} height={NODE_HEIGHT} rx={2} style={{ fill: stepColor(n.name) }} />
+            <rect width={NODE_WIDTH} height={NODE_HEIGHT} rx={6} style={{ stroke: colorOf(n.name) }} />
+            <rect width={6} height={NODE_HEIGHT} rx={2} style={{ fill: colorOf(n.name) }} />
             <text x={12} y={NODE_HEIGHT / 2 + 4}>
               {n.name.length > 14 ? `${n.name.slice(0, 13)}…` : n.name}
             </text>

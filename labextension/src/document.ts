@@ -5,8 +5,10 @@
  */
 import { ISignal } from '@lumino/signaling';
 
-import { readCellTags } from './tags';
-import { IPipelineMetadata } from './tokens';
+import { readCellTags, renameStepInTags } from './tags';
+import { IPipelineMetadata, SplitChoice } from './tokens';
+
+export const SPLITS: ReadonlyArray<SplitChoice> = ['auto', 'tags', 'headings', 'cells'];
 
 export interface ICellView {
   type: string;
@@ -25,8 +27,8 @@ export interface INotebookDocument {
   /** The notebook as JSON, unsaved edits included. */
   content(): unknown;
   save(): Promise<void>;
-  /** Scroll to and select a cell (1-based number). */
-  revealCell(cell: number): void;
+  /** Scroll to and select a cell (1-based number), with the cursor on `line` when given. */
+  revealCell(cell: number, line?: number | null): void;
   /** Show which cell failed (1-based), or clear the mark with null. */
   markFailedCell(cell: number | null): void;
 }
@@ -43,6 +45,28 @@ export function pipelineMetadata(document: INotebookDocument | null): IPipelineM
     pipeline_name: stored.pipeline_name ?? '',
     description: stored.description ?? '',
     experiment: stored.experiment ?? '',
-    base_image: stored.base_image ?? ''
+    base_image: stored.base_image ?? '',
+    split: SPLITS.includes(stored.split as SplitChoice) ? (stored.split as SplitChoice) : 'auto'
   };
+}
+
+/**
+ * The user typed a new step name in cell `index` (0-based), which was in step `from`.
+ * On the step's first cell that renames the step: every `step:` tag of it and every
+ * `prev:` naming it. On a later cell it splits that cell off under the new name,
+ * and the rest of the step (and what depends on it) keeps the old one.
+ */
+export function renameStepAt(document: INotebookDocument, index: number, from: string, to: string): void {
+  const cells = document.cells();
+  const first = cells.findIndex(c => readCellTags(c.tags).step === from);
+  if (first !== -1 && first !== index) {
+    document.setCellTags(index, renameStepInTags(cells[index].tags, from, to));
+    return;
+  }
+  cells.forEach((cell, i) => {
+    const renamed = renameStepInTags(cell.tags, from, to);
+    if (renamed.join('\n') !== cell.tags.join('\n')) {
+      document.setCellTags(i, renamed);
+    }
+  });
 }

@@ -4,6 +4,7 @@
  */
 import { ILabShell, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { LabIcon } from '@jupyterlab/ui-components';
 
@@ -13,6 +14,7 @@ import { NotebookDocument } from './notebook';
 import { PipelinePanel } from './panel';
 import { KaleLikeClient } from './request';
 import { IUserSettings } from './tokens';
+import { tracebackWidget } from './traceback';
 
 const PLUGIN_ID = 'kale-like:plugin';
 
@@ -79,17 +81,22 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'Turn the active notebook into a pipeline: tag steps, preview the DAG, compile and run.',
   autoStart: true,
   requires: [ILabShell, INotebookTracker],
-  optional: [ISettingRegistry],
+  optional: [ISettingRegistry, IRenderMimeRegistry],
   activate: (
     app: JupyterFrontEnd,
     shell: ILabShell,
     tracker: INotebookTracker,
-    registry: ISettingRegistry | null
+    registry: ISettingRegistry | null,
+    rendermime: IRenderMimeRegistry | null
   ) => {
     const model = new PipelineModel({ client: new KaleLikeClient(), download: downloadText });
     let settings: ISettingRegistry.ISettings | null = null;
     const panel = new PipelinePanel(model, {
       openPath: path => void app.commands.execute('docmanager:open', { path }),
+      rendermime,
+      openTraceback: rendermime
+        ? (title, text) => shell.add(tracebackWidget(rendermime, title, text), 'main', { mode: 'split-right' })
+        : undefined,
       saveUserSettings: next => {
         model.setUserSettings(next);
         if (settings) {

@@ -6,6 +6,7 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { assignStepColors, stepColor } from './colors';
 import { INotebookDocument, pipelineMetadata } from './document';
 import { ServerError } from './errors';
 import { parameterOverrides } from './parameters';
@@ -14,6 +15,7 @@ import type { IKaleLikeClient } from './request';
 import { applyEvent, applyStatus, finishRun, isFinal, IRunView, newRunView } from './runview';
 import {
   Backend,
+  Edge,
   IAnalysis,
   IParameter,
   IPipelineMetadata,
@@ -22,7 +24,8 @@ import {
   IServerErrorBody,
   IStepInfo,
   IUserSettings,
-  RunEvent
+  RunEvent,
+  SplitChoice
 } from './tokens';
 
 export interface INotice {
@@ -33,6 +36,8 @@ export interface INotice {
 interface IDocumentState {
   analysis: IAnalysis | null;
   analysisError: IServerErrorBody | null;
+  /** The last analysis that gave a pipeline. */
+  lastGood: IAnalysis | null;
   analyzing: boolean;
   analysisSeq: number;
   run: IRunView | null;
@@ -139,8 +144,46 @@ export class PipelineModel {
     return this._current()?.analyzing ?? false;
   }
 
+  /**
+   * The steps to show. While the notebook cannot become a pipeline (a tag being
+   * edited names a step that is gone), the last valid graph stays up, marked stale,
+   * instead of "No steps yet".
+   */
   get steps(): IStepInfo[] {
-    return this.analysis?.steps ?? [];
+    return this._shown()?.steps ?? [];
+  }
+
+  get edges(): Edge[] {
+    return this._shown()?.edges ?? [];
+  }
+
+  /** True when the steps shown are from an earlier, valid version of the notebook. */
+  get stale(): boolean {
+    const analysis = this.analysis;
+    return Boolean(this._shown() && (this.analysisError || (analysis && !analysis.pipeline)));
+  }
+
+  /** The split in effect: what `auto` picked, from the last analysis. */
+  get splitInEffect(): SplitChoice | null {
+    return this._shown()?.pipeline?.split ?? null;
+  }
+
+  /** A step's colour: neighbouring steps never share one. */
+  colorOf(step: string): string {
+    const shown = this._shown();
+    if (shown !== this._colorsFor) {
+      this._colorsFor = shown;
+      this._colors = assignStepColors(shown?.steps.map(s => s.name) ?? [], shown?.edges ?? []);
+    }
+    return this._colors.get(step) ?? stepColor(step);
+  }
+
+  private _shown(): IAnalysis | null {
+    const state = this._current();
+    if (!state) {
+      return null;
+    }
+    return state.analysis?.pipeline ? state.analysis : state.lastGood;
   }
 
   get parameters(): IParameter[] {
@@ -184,8 +227,8 @@ export class PipelineModel {
     return this._current()?.notice ?? null;
   }
 
-  revealCell(cell: number): void {
-    this._document?.revealCell(cell);
+  revealCell(cell: number, line?: number | null): void {
+    this._document?.revealCell(cell, line);
   }
 
   /** Re-analyze after `delay` ms, coalescing bursts of edits. */
@@ -204,10 +247,13 @@ export class PipelineModel {
     state.analyzing = true;
     this._changed.emit();
     try {
-      const analysis = await this._client.analyze(document.path, document.content());
+      const analysis = await this._client.analyze(document.path, document.content(), this.metadata.split);
       if (seq === state.analysisSeq) {
         state.analysis = analysis;
         state.analysisError = null;
+        if (analysis.pipeline) {
+          state.lastGood = analysis;
+        }
       }
     } catch (error) {
       if (seq === state.analysisSeq) {
@@ -256,7 +302,7 @@ export class PipelineModel {
     const state = this._state(document);
     try {
       await document.save();
-      const compiled = await this._client.compile(document.path);
+      const compiled = await this._client.compile(document.path, this.metadata.split);
       this._download(compiled.filename, compiled.yaml);
       state.notice = { kind: 'info', text: `Compiled ${compiled.filename}` };
     } catch (error) {
@@ -323,6 +369,7 @@ export class PipelineModel {
   private _runRequest(document: INotebookDocument, state: IDocumentState): IRunRequest {
     const request: IRunRequest = {
       path: document.path,
+      split: this.metadata.split,
       backend: this._settings.backend,
       parameters: parameterOverrides(this.parameters, state.parameters)
     };
@@ -354,6 +401,7 @@ export class PipelineModel {
       state = {
         analysis: null,
         analysisError: null,
+        lastGood: null,
         analyzing: false,
         analysisSeq: 0,
         run: null,
@@ -375,6 +423,8 @@ export class PipelineModel {
   private _backends: Backend[] = ['local', 'kfp'];
   private _states = new WeakMap<INotebookDocument, IDocumentState>();
   private _changed = new Signal<this, void>(this);
+  private _colorsFor: IAnalysis | null | undefined = undefined;
+  private _colors = new Map<string, string>();
 }
 
 function errorBody(error: unknown): IServerErrorBody {

@@ -74,14 +74,21 @@ export class NotebookDocument implements INotebookDocument {
     await this.panel.context.save();
   }
 
-  revealCell(cell: number): void {
+  revealCell(cell: number, line?: number | null): void {
     const notebook = this.panel.content;
     const widget = notebook.widgets[cell - 1];
     if (!widget) {
       return;
     }
     notebook.activeCellIndex = cell - 1;
-    void notebook.scrollToCell(widget, 'center');
+    void notebook.scrollToCell(widget, 'center').then(() => {
+      if (line && widget.editor) {
+        // Edit mode with the cursor on the failing line, as clicking into the cell would.
+        notebook.mode = 'edit';
+        widget.editor.setCursorPosition({ line: line - 1, column: 0 });
+        widget.editor.focus();
+      }
+    });
   }
 
   markFailedCell(cell: number | null): void {

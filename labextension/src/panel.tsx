@@ -2,20 +2,26 @@
  * The left side panel: React components rendering a `PipelineModel`.
  * Every control has an accessible name; the UI test finds them by role and label.
  */
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { DagView } from './dag';
+import { SPLITS } from './document';
 import { PipelineModel } from './model';
 import { RunSummary, StepList } from './progress';
 import { BackendSettings, Parameters, PipelineSettings } from './settingsforms';
-import { IUserSettings } from './tokens';
+import { IUserSettings, SplitChoice } from './tokens';
 
 export interface IPanelActions {
   /** Open a file from the server root (the executed notebook). */
   openPath: (path: string) => void;
   /** Persist settings that belong to the user, not the notebook. */
   saveUserSettings: (settings: IUserSettings) => void;
+  /** JupyterLab's renderers, to show tracebacks as a notebook does (absent in unit tests). */
+  rendermime?: IRenderMimeRegistry | null;
+  /** Show a whole traceback in the main area. */
+  openTraceback?: (title: string, text: string) => void;
 }
 
 export class PipelinePanel extends ReactWidget {
@@ -54,14 +60,8 @@ export function PipelineView(props: { model: PipelineModel; actions: IPanelActio
     <div className="kale-like-body">
       <div className="kale-like-header">
         <h2 className="kale-like-title">Pipeline</h2>
-        <label className="kale-like-toggle">
-          <input
-            type="checkbox"
-            role="switch"
-            aria-label="Enable pipeline"
-            checked={enabled}
-            onChange={e => model.setEnabled(e.target.checked)}
-          />
+        <label className="kale-like-toggle" title="Use this notebook as a pipeline">
+          <input type="checkbox" checked={enabled} onChange={e => model.setEnabled(e.target.checked)} />
           Enable
         </label>
       </div>
@@ -82,7 +82,7 @@ export function PipelineView(props: { model: PipelineModel; actions: IPanelActio
 function EnabledView({ model, actions }: { model: PipelineModel; actions: IPanelActions }): JSX.Element {
   const run = model.run;
   const stepNames = run && run.order.length ? run.order : model.steps.map(s => s.name);
-  const edges = model.analysis?.edges ?? [];
+  const edges = model.edges;
   const states = run ? Object.fromEntries(Object.entries(run.steps).map(([k, v]) => [k, v.state])) : undefined;
   const revealStep = (name: string) => {
     const step = model.steps.find(s => s.name === name);
@@ -95,8 +95,12 @@ function EnabledView({ model, actions }: { model: PipelineModel; actions: IPanel
       <Actions model={model} />
       {run && <RunSummary run={run} model={model} actions={actions} />}
       <Section title="Graph">
+        <SplitChoiceView model={model} />
+        {model.stale && stepNames.length > 0 && (
+          <p className="kale-like-muted kale-like-stale">Last valid graph: fix the problem below to update it.</p>
+        )}
         {stepNames.length ? (
-          <DagView steps={stepNames} edges={edges} states={states} onSelect={revealStep} />
+          <DagView steps={stepNames} edges={edges} states={states} onSelect={revealStep} colorOf={n => model.colorOf(n)} />
         ) : (
           <p className="kale-like-muted">{model.analyzing ? 'Analyzing…' : 'No steps yet.'}</p>
         )}
@@ -119,6 +123,41 @@ function EnabledView({ model, actions }: { model: PipelineModel; actions: IPanel
         <BackendSettings settings={model.userSettings} backends={model.backends} save={actions.saveUserSettings} />
       </Section>
     </>
+  );
+}
+
+const SPLIT_LABELS: Record<SplitChoice, string> = {
+  auto: 'Auto',
+  tags: 'Step tags',
+  headings: 'Markdown headings',
+  cells: 'One step per cell'
+};
+
+function SplitChoiceView({ model }: { model: PipelineModel }): JSX.Element {
+  const chosen = model.metadata.split;
+  const effect = model.splitInEffect;
+  return (
+    <div className="kale-like-split">
+      <label>
+        Steps from
+        <select
+          aria-label="Split cells into steps by"
+          value={chosen}
+          onChange={e => model.updateMetadata({ split: e.target.value as SplitChoice })}
+        >
+          {SPLITS.map(split => (
+            <option key={split} value={split}>
+              {SPLIT_LABELS[split]}
+            </option>
+          ))}
+        </select>
+      </label>
+      {effect && (
+        <span className="kale-like-muted kale-like-split-effect" aria-label="Split in effect">
+          {chosen === 'auto' ? `auto chose: ${SPLIT_LABELS[effect].toLowerCase()}` : `in effect: ${SPLIT_LABELS[effect].toLowerCase()}`}
+        </span>
+      )}
+    </div>
   );
 }
 
@@ -180,7 +219,7 @@ function Diagnostics({ model }: { model: PipelineModel }): JSX.Element {
         <li key={i} className={`kale-like-diagnostic kale-like-${d.severity}`}>
           <span className="kale-like-severity">{d.severity === 'error' ? '✗' : '⚠'}</span>
           {d.cell !== null && (
-            <button type="button" className="kale-like-link" onClick={() => model.revealCell(d.cell!)}>
+            <button type="button" className="kale-like-link" onClick={() => model.revealCell(d.cell!, d.line)}>
               cell {d.cell}
               {d.line !== null && `:${d.line}`}
             </button>

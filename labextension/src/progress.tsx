@@ -1,11 +1,11 @@
 /** A run's progress in the panel: the summary (result, failing cell, links) and the step list. */
 import * as React from 'react';
 
-import { stepColor } from './colors';
 import { PipelineModel } from './model';
 import type { IPanelActions } from './panel';
 import { IRunView } from './runview';
-import { StepState } from './tokens';
+import { TracebackView } from './traceback';
+import { IRunError, StepState } from './tokens';
 
 export function RunSummary(props: { run: IRunView; model: PipelineModel; actions: IPanelActions }): JSX.Element {
   const { run, model, actions } = props;
@@ -20,42 +20,60 @@ export function RunSummary(props: { run: IRunView; model: PipelineModel; actions
         {total > 0 && !result && ` (${done}/${total} steps)`}
         {run.transport === 'polling' && !result && ' · polling'}
       </p>
-      {result?.ok && result.output_path && (
+      {result?.output_path && (
         <button type="button" className="kale-like-link" onClick={() => actions.openPath(result.output_path!)}>
-          Open executed notebook
+          {result.ok ? 'Open executed notebook' : 'Open the partial executed notebook'}
         </button>
       )}
-      {result?.ok && result.output_url && (
+      {result?.output_url && (
         <a className="kale-like-link" href={result.output_url} target="_blank" rel="noreferrer">
           Open the run in Kubeflow Pipelines
         </a>
       )}
-      {result && !result.ok && error && (
-        <div className="kale-like-failure">
-          <p>
-            {error.step && (
-              <>
-                Step <strong>{error.step}</strong> failed
-              </>
-            )}
-            {error.cell !== null && (
-              <>
-                {error.step ? ' in ' : 'In '}
-                <button type="button" className="kale-like-link" onClick={() => model.revealCell(error.cell!)}>
-                  cell {error.cell}
-                  {error.line !== null && `, line ${error.line}`}
-                </button>
-              </>
-            )}
-          </p>
-          <pre className="kale-like-error-message">{error.message}</pre>
-          {error.traceback && (
-            <details>
-              <summary>Traceback</summary>
-              <pre className="kale-like-traceback">{error.traceback}</pre>
-            </details>
-          )}
-        </div>
+      {result && !result.ok && run.state === 'cancelled' && <p className="kale-like-cancelled">Cancelled</p>}
+      {result && !result.ok && run.state !== 'cancelled' && error && (
+        <Failure error={error} model={model} actions={actions} />
+      )}
+    </div>
+  );
+}
+
+/** Where and why a run failed: the step, a link to the cell, the message, the traceback. */
+function Failure(props: { error: IRunError; model: PipelineModel; actions: IPanelActions }): JSX.Element {
+  const { error, model, actions } = props;
+  const cell = error.cell ?? null;
+  const line = error.line ?? null;
+  const where = error.where || (cell !== null ? `cell ${cell}${line !== null ? `, line ${line}` : ''}` : '');
+  return (
+    <div className="kale-like-failure">
+      <p>
+        {error.step && (
+          <>
+            Step <strong className="kale-like-name" title={error.step}>{error.step}</strong> failed
+          </>
+        )}
+        {cell !== null && (
+          <>
+            {error.step ? ' in ' : 'In '}
+            <button
+              type="button"
+              className="kale-like-link"
+              title="Put the cursor on this line"
+              onClick={() => model.revealCell(cell, line)}
+            >
+              {where}
+            </button>
+          </>
+        )}
+      </p>
+      <pre className="kale-like-error-message">{error.message}</pre>
+      {error.traceback && (
+        <TracebackView
+          text={error.traceback}
+          rendermime={actions.rendermime}
+          openWide={actions.openTraceback}
+          title={`Traceback: ${error.step ?? 'run'}`}
+        />
       )}
     </div>
   );
@@ -115,8 +133,10 @@ export function StepList({ model, run }: { model: PipelineModel; run: IRunView |
         return (
           <li key={step.name} className="kale-like-step" aria-label={`Step ${step.name}`} data-step={step.name} data-state={state ?? ''}>
             <div className="kale-like-step-head">
-              <span className="kale-like-swatch" style={{ backgroundColor: stepColor(step.name) }} />
-              <strong>{step.name}</strong>
+              <span className="kale-like-swatch" style={{ backgroundColor: model.colorOf(step.name) }} />
+              <strong className="kale-like-name" title={step.name}>
+                {step.name}
+              </strong>
               <span className="kale-like-cells">
                 {step.cells.map(cell => (
                   <button key={cell} type="button" className="kale-like-link" onClick={() => model.revealCell(cell)} aria-label={`Go to cell ${cell}`}>

@@ -14,7 +14,8 @@ import {
   IRunStatus,
   IServerErrorBody,
   IServerInfo,
-  RunEvent
+  RunEvent,
+  SplitChoice
 } from './tokens';
 
 export { ServerError };
@@ -118,8 +119,8 @@ export async function streamRunEvents(
 /** Everything the panel asks of the server; the model takes one, tests pass a fake. */
 export interface IKaleLikeClient {
   info(): Promise<IServerInfo>;
-  analyze(path: string, content?: unknown): Promise<IAnalysis>;
-  compile(path: string): Promise<ICompileResult>;
+  analyze(path: string, content?: unknown, split?: SplitChoice): Promise<IAnalysis>;
+  compile(path: string, split?: SplitChoice): Promise<ICompileResult>;
   startRun(request: IRunRequest): Promise<IRunStatus>;
   runStatus(runId: string): Promise<IRunStatus>;
   cancelRun(runId: string): Promise<IRunStatus>;
@@ -138,12 +139,12 @@ export class KaleLikeClient implements IKaleLikeClient {
     return requestAPI<IServerInfo>('info', {}, this.settings);
   }
 
-  analyze(path: string, content?: unknown): Promise<IAnalysis> {
-    return this.post<IAnalysis>('analyze', { path, content });
+  analyze(path: string, content?: unknown, split?: SplitChoice): Promise<IAnalysis> {
+    return this.post<IAnalysis>('analyze', { path, content, split });
   }
 
-  compile(path: string): Promise<ICompileResult> {
-    return this.post<ICompileResult>('compile', { path });
+  compile(path: string, split?: SplitChoice): Promise<ICompileResult> {
+    return this.post<ICompileResult>('compile', { path, split });
   }
 
   startRun(request: IRunRequest): Promise<IRunStatus> {

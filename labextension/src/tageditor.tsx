@@ -6,7 +6,19 @@
 import * as React from 'react';
 
 import { stepColor } from './colors';
-import { CellRole, ROLES, readCellTags, stepNameProblem, withPrev, withRole } from './tags';
+import { useDismiss } from './dismiss';
+import {
+  CellRole,
+  fixInvalidTag,
+  IRememberedStep,
+  readCellTags,
+  rememberStep,
+  ROLES,
+  stepNameProblem,
+  toStepName,
+  withPrev,
+  withRole
+} from './tags';
 
 export interface ITagEditorProps {
   tags: string[];
@@ -19,7 +31,11 @@ export interface ITagEditorProps {
   /** The step this cell ends up in (from the analysis), tagged or not. */
   effectiveStep: string | null;
   onChange: (tags: string[]) => void;
+  /** Rename the cell's step: everywhere from its first cell, else split this cell off (`renameStepAt`). */
+  onRename?: (from: string, to: string) => void;
   onEditSettings: () => void;
+  /** The step's colour in this notebook (neighbours differ); a hash colour otherwise. */
+  colorOf?: (step: string) => string;
 }
 
 export function TagEditor(props: ITagEditorProps): JSX.Element {
@@ -28,6 +44,13 @@ export function TagEditor(props: ITagEditorProps): JSX.Element {
   const [problem, setProblem] = React.useState('');
   const name = draft ?? parsed.step ?? '';
   const listId = `kale-like-steps-${props.cell}`;
+  const colorOf = props.colorOf ?? stepColor;
+  // What the cell had as a step, so that Skip (or any role) and back restores it.
+  const remembered = React.useRef<IRememberedStep | null>(rememberStep(props.tags));
+  const current = rememberStep(props.tags);
+  if (current) {
+    remembered.current = current;
+  }
 
   const apply = (change: () => string[]): void => {
     try {
@@ -38,8 +61,9 @@ export function TagEditor(props: ITagEditorProps): JSX.Element {
     }
   };
   const chooseRole = (role: CellRole): void => {
-    const suggested = parsed.step ?? suggestName(props.effectiveStep, props.cell);
-    apply(() => withRole(props.tags, role, role === 'step' ? suggested : undefined));
+    const suggested =
+      parsed.step ?? remembered.current?.step ?? invalidName(parsed.invalid) ?? suggestName(props.effectiveStep, props.cell);
+    apply(() => withRole(props.tags, role, role === 'step' ? suggested : undefined, remembered.current));
   };
   const commitName = (): void => {
     if (draft === null || draft === parsed.step) {
@@ -52,6 +76,11 @@ export function TagEditor(props: ITagEditorProps): JSX.Element {
       return;
     }
     setDraft(null);
+    if (parsed.step && props.onRename) {
+      props.onRename(parsed.step, draft);
+      setProblem('');
+      return;
+    }
     apply(() => withRole(props.tags, 'step', draft));
   };
   const shown = parsed.role === 'step' ? parsed.step : props.effectiveStep;
@@ -59,10 +88,23 @@ export function TagEditor(props: ITagEditorProps): JSX.Element {
   return (
     <div className="kale-like-tagbar" aria-label={`Pipeline tags of cell ${props.cell}`} role="group">
       {shown && (
-        <span className="kale-like-chip" style={{ backgroundColor: stepColor(shown) }} title={`step ${shown}`}>
+        <span className="kale-like-chip" style={{ backgroundColor: colorOf(shown) }} title={`step ${shown}`}>
           {shown}
         </span>
       )}
+      {parsed.invalid.map(tag => (
+        <span key={tag} className="kale-like-invalid-tag" role="note" aria-label={`Invalid tag ${tag}`}>
+          <span title={stepNameProblem(tag.slice(tag.indexOf(':') + 1))}>invalid tag “{tag}”</span>
+          <button
+            type="button"
+            className="kale-like-small-button"
+            onClick={() => apply(() => fixInvalidTag(props.tags, tag))}
+          >
+            Fix: {tag.slice(0, tag.indexOf(':') + 1)}
+            {toStepName(tag.slice(tag.indexOf(':') + 1))}
+          </button>
+        </span>
+      ))}
       <select
         aria-label="Cell role"
         className="kale-like-role"
@@ -125,12 +167,14 @@ function DependsOn(props: {
   onChange: (prev: string[]) => void;
 }): JSX.Element {
   const [open, setOpen] = React.useState(false);
+  const box = React.useRef<HTMLSpanElement>(null);
+  useDismiss(open, box, () => setOpen(false));
   const all = Array.from(new Set([...props.choices, ...props.selected]));
   const toggle = (name: string, on: boolean): void => {
     props.onChange(on ? [...props.selected, name] : props.selected.filter(s => s !== name));
   };
   return (
-    <span className="kale-like-depends">
+    <span className="kale-like-depends" ref={box}>
       <button
         type="button"
         className="kale-like-small-button"
@@ -157,6 +201,11 @@ function DependsOn(props: {
       )}
     </span>
   );
+}
+
+function invalidName(invalid: string[]): string | null {
+  const step = invalid.find(t => !t.startsWith('prev:'));
+  return step ? toStepName(step.slice(step.indexOf(':') + 1)) : null;
 }
 
 function suggestName(effective: string | null, cell: number): string {

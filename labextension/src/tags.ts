@@ -30,6 +30,8 @@ const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|Pi|M|G|T|P|E|Ei)?$/;
 const IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/;
 const GPU_KEYS = ['nvidia.com/gpu', 'amd.com/gpu'];
 
+const NAMED_PREFIXES = ['step', 'block', 'prev'];
+
 const ROLE_OF_TAG: Record<string, CellRole> = {
   imports: 'imports',
   functions: 'functions',
@@ -66,6 +68,8 @@ export interface ICellTags {
   settings: IStepSettings;
   /** Tags kept as they are. */
   other: string[];
+  /** `step:`/`prev:` tags whose name the CLI would refuse (`step:clean data`). */
+  invalid: string[];
   /** `parameters` (papermill) or `pipeline-parameters`: kept as the user wrote it. */
   parametersTag: string;
 }
@@ -77,6 +81,7 @@ export function readCellTags(tags: ReadonlyArray<string>): ICellTags {
     prev: [],
     settings: {},
     other: [],
+    invalid: [],
     parametersTag: 'pipeline-parameters'
   };
   for (const raw of tags) {
@@ -106,6 +111,8 @@ function readOne(tag: string, into: ICellTags): void {
     if (!into.prev.includes(rest)) {
       into.prev.push(rest);
     }
+  } else if (NAMED_PREFIXES.includes(prefix) && colon >= 0) {
+    into.invalid.push(tag);
   } else if (!readSetting(prefix, rest, into.settings)) {
     into.other.push(tag);
   }
@@ -157,7 +164,7 @@ export function writeCellTags(state: ICellTags): string[] {
   } else if (state.role !== 'none' && state.role !== 'step') {
     tags.push(TAG_OF_ROLE[state.role]);
   }
-  for (const tag of state.other) {
+  for (const tag of [...state.other, ...state.invalid]) {
     if (!tags.includes(tag)) {
       tags.push(tag);
     }
@@ -188,21 +195,93 @@ function settingsTags(settings: IStepSettings): string[] {
   return tags;
 }
 
-/** Give the cell a role. A step keeps (or gets) a name; other roles drop step tags. */
+/** What a step cell loses when it becomes another role, to give back when it returns. */
+export interface IRememberedStep {
+  step: string;
+  prev: string[];
+  settings: IStepSettings;
+}
+
+/** The step part of a cell's tags, or null when the cell is not a step. */
+export function rememberStep(tags: ReadonlyArray<string>): IRememberedStep | null {
+  const state = readCellTags(tags);
+  return state.role === 'step' && state.step
+    ? { step: state.step, prev: [...state.prev], settings: { ...state.settings } }
+    : null;
+}
+
+/**
+ * Give the cell a role. A step keeps (or gets) a name; other roles drop step tags.
+ * Choosing a role replaces an invalid `step:` tag rather than adding one beside it.
+ * `remembered` (what the cell had when it last was a step) comes back with the role.
+ */
 export function withRole(
   tags: ReadonlyArray<string>,
   role: CellRole,
-  stepName?: string
+  stepName?: string,
+  remembered?: IRememberedStep | null
 ): string[] {
-  const state = readCellTags(tags);
+  const state = { ...readCellTags(tags), invalid: [] };
   if (role === 'step') {
-    const name = stepName ?? state.step;
+    const name = stepName ?? state.step ?? remembered?.step;
     if (!name || !STEP_NAME.test(name)) {
       throw new Error(stepNameProblem(name ?? ''));
     }
-    return writeCellTags({ ...state, role, step: name });
+    const back = state.role !== 'step' && remembered && remembered.step === name ? remembered : null;
+    return writeCellTags({
+      ...state,
+      role,
+      step: name,
+      prev: back ? [...back.prev] : state.prev,
+      settings: back ? { ...back.settings } : state.settings
+    });
   }
   return writeCellTags({ ...state, role, step: null, prev: [], settings: {} });
+}
+
+/** A valid step name made from `text`: other characters become '_'. */
+export function toStepName(text: string): string {
+  let name = text.trim().replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^_+(?=.)/, '');
+  if (!/^[A-Za-z_]/.test(name)) {
+    name = `step_${name}`;
+  }
+  return name.slice(0, 63);
+}
+
+/** Replace one invalid `step:`/`prev:` tag by its nearest valid form (`step:clean data` → `step:clean_data`). */
+export function fixInvalidTag(tags: ReadonlyArray<string>, invalid: string): string[] {
+  const colon = invalid.indexOf(':');
+  const prefix = invalid.slice(0, colon) === 'prev' ? 'prev' : 'step';
+  const fixed = `${prefix}:${toStepName(invalid.slice(colon + 1))}`;
+  const out: string[] = [];
+  for (const tag of tags) {
+    const next = String(tag).trim() === invalid ? fixed : String(tag);
+    if (!out.includes(next)) {
+      out.push(next);
+    }
+  }
+  return out;
+}
+
+/**
+ * Rename step `from` to `to` in one cell's tags: its `step:` tag and any `prev:`
+ * naming it. Applied to every cell, a rename keeps the graph whole.
+ */
+export function renameStepInTags(tags: ReadonlyArray<string>, from: string, to: string): string[] {
+  const out: string[] = [];
+  for (const raw of tags) {
+    const tag = String(raw).trim();
+    let next = String(raw);
+    if (tag === `step:${from}` || tag === `block:${from}`) {
+      next = `step:${to}`;
+    } else if (tag === `prev:${from}`) {
+      next = `prev:${to}`;
+    }
+    if (!out.includes(next)) {
+      out.push(next);
+    }
+  }
+  return out;
 }
 
 export function withStepName(tags: ReadonlyArray<string>, name: string): string[] {

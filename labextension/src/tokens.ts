@@ -45,6 +45,8 @@ export interface IAnalysis {
     description: string;
     experiment: string | null;
     parameters: IParameter[];
+    /** The split in effect (`auto` resolved to what it picked). */
+    split?: SplitChoice;
   } | null;
   steps: IStepInfo[];
   edges: Edge[];
@@ -74,7 +76,13 @@ export interface IRunError {
   line: number | null;
   message: string;
   traceback: string;
+  ename?: string;
+  evalue?: string;
+  /** The cell as Jupyter names it to the user, worded by the server. */
+  where?: string | null;
 }
+
+export type SplitChoice = 'auto' | 'tags' | 'headings' | 'cells';
 
 export interface IPlanEvent {
   type: 'plan';
@@ -164,10 +172,13 @@ export interface IPipelineMetadata {
   description: string;
   experiment: string;
   base_image: string;
+  /** How untagged cells become steps. */
+  split: SplitChoice;
 }
 
 export interface IRunRequest {
   path: string;
+  split?: SplitChoice;
   backend: Backend;
   parameters: Record<string, unknown>;
   /** Connection only; the experiment and the rest travel in the notebook. */

@@ -32,7 +32,7 @@ def dag_node(panel, step: str):
 
 def test_tag_a_cell_see_the_dag_update_then_compile_and_run(page, lab: Lab):
     panel = open_notebook(page, lab, "pipeline_demo.ipynb")
-    assert panel.get_by_role("switch", name="Enable pipeline").is_checked()
+    assert panel.get_by_role("checkbox", name="Enable").is_checked()
     dag_node(panel, "summarize").wait_for()
     assert dag_node(panel, "squares").count() == 0
 

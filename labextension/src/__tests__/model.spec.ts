@@ -1,7 +1,8 @@
 import { Signal } from '@lumino/signaling';
 
 import { ServerError } from '../errors';
-import { ICellView, INotebookDocument } from '../document';
+import { assignStepColors, stepColor } from '../colors';
+import { ICellView, INotebookDocument, renameStepAt } from '../document';
 import { PipelineModel } from '../model';
 import { parameterOverrides } from '../parameters';
 import type { IKaleLikeClient } from '../request';
@@ -254,7 +255,7 @@ describe('PipelineModel runs', () => {
     model.setUserSettings({ backend: 'kfp', kfp: { host: 'http://kfp', namespace: 'ns', authMode: 'none', token: 'hidden' } });
     await model.compileAndRun();
     const request = JSON.parse(client.calls.find(c => c.startsWith('run '))!.slice(4));
-    expect(request).toEqual({ path: 'demo.ipynb', backend: 'kfp', parameters: {}, kfp: { host: 'http://kfp', namespace: 'ns' } });
+    expect(request).toEqual({ path: 'demo.ipynb', split: 'auto', backend: 'kfp', parameters: {}, kfp: { host: 'http://kfp', namespace: 'ns' } });
     expect(model.run?.result?.output_url).toBe('https://kfp/#/runs/details/1');
     expect(model.run?.steps).toEqual({});  // progress is on the run page, not 'waiting' here
   });
@@ -272,5 +273,83 @@ describe('PipelineModel runs', () => {
     await model.compileOnly();
     expect(downloads).toEqual(['demo.yaml:x: 1']);
     expect(model.notice).toEqual({ kind: 'info', text: 'Compiled demo.yaml' });
+  });
+});
+
+describe('editing the graph from the tag bar', () => {
+  it('renaming a step at its first cell renames it in every cell and its prev: tags', () => {
+    const document = new FakeDocument([['step:load'], ['step:load', 'limit:cpu:1'], ['step:train', 'prev:load'], ['skip']]);
+    renameStepAt(document, 0, 'load', 'fetch');
+    expect(document.cellTags).toEqual([['step:fetch'], ['step:fetch', 'limit:cpu:1'], ['step:train', 'prev:fetch'], ['skip']]);
+  });
+
+  it('a new name on a later cell of a step splits that cell off, the step keeps its name', () => {
+    const document = new FakeDocument([['step:load'], ['step:load'], ['step:train', 'prev:load']]);
+    renameStepAt(document, 1, 'load', 'extra');
+    expect(document.cellTags).toEqual([['step:load'], ['step:extra'], ['step:train', 'prev:load']]);
+  });
+
+  it('keeps the last valid graph while the notebook cannot become a pipeline', async () => {
+    let broken = false;
+    const client = fakeClient({
+      analyze: async () =>
+        broken
+          ? { pipeline: null, steps: [], edges: [], diagnostics: [{ severity: 'error', message: 'prev:load names a step that does not exist', cell: 2, line: null, step: 'train' }] }
+          : ANALYSIS
+    });
+    const model = new PipelineModel({ client, analyzeDelay: 0 });
+    model.setDocument(new FakeDocument([['step:make'], ['step:double']]));
+    await model.analyze();
+    expect(model.stale).toBe(false);
+    broken = true;
+    await model.analyze();
+    expect(model.steps.map(s => s.name)).toEqual(['make', 'double']);
+    expect(model.edges).toEqual([['make', 'double']]);
+    expect(model.stale).toBe(true);
+    expect(model.analysis?.diagnostics[0].message).toMatch(/does not exist/);
+    broken = false;
+    await model.analyze();
+    expect(model.stale).toBe(false);
+  });
+
+  it('sends the split chosen in the panel and reports the one in effect', async () => {
+    const seen: (string | undefined)[] = [];
+    const client = fakeClient({
+      analyze: async (_path, _content, split) => {
+        seen.push(split);
+        return { ...ANALYSIS, pipeline: { ...ANALYSIS.pipeline!, split: split === 'auto' ? 'cells' : split } };
+      }
+    });
+    const model = new PipelineModel({ client, analyzeDelay: 0 });
+    model.setDocument(new FakeDocument([[], []]));
+    await model.analyze();
+    expect(model.splitInEffect).toBe('cells');
+    model.updateMetadata({ split: 'headings' });
+    await model.analyze();
+    expect(seen).toEqual(['auto', 'headings']);
+    expect(model.splitInEffect).toBe('headings');
+    expect(model.metadata.split).toBe('headings');
+  });
+});
+
+describe('step colours', () => {
+  it('differ for neighbouring steps, whatever their names hash to', () => {
+    // names chosen to collide in the palette
+    const names: string[] = [];
+    for (let i = 0; names.length < 6; i++) {
+      const name = `s${i}`;
+      if (stepColor(name) === stepColor('s0')) {
+        names.push(name);
+      }
+    }
+    const colors = assignStepColors(names, names.slice(1).map((n, i) => [names[i], n] as [string, string]));
+    names.slice(1).forEach((name, i) => expect(colors.get(name)).not.toBe(colors.get(names[i])));
+    expect(colors.get(names[0])).toBe(stepColor(names[0])); // the first keeps its own
+  });
+
+  it('also differ across an edge that skips steps in notebook order', () => {
+    const colors = assignStepColors(['a', 'b', 'c'], [['a', 'c']]);
+    expect(colors.get('c')).not.toBe(colors.get('a'));
+    expect(colors.get('c')).not.toBe(colors.get('b'));
   });
 });

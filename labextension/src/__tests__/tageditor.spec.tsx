@@ -28,6 +28,29 @@ function setValue(element: HTMLInputElement | HTMLSelectElement, value: string) 
   element.dispatchEvent(new Event(element instanceof HTMLSelectElement ? 'change' : 'input', { bubbles: true }));
 }
 
+/** A TagEditor whose tags follow its own edits, as the cell's metadata would. */
+function Live(props: { initial: string[]; onRename?: (from: string, to: string) => void; log: string[][] }) {
+  const [tags, setTags] = React.useState(props.initial);
+  return (
+    <TagEditor tags={tags} cell={3} earlierSteps={['load', 'clean']} knownSteps={['load', 'clean']}
+      effectiveStep={null} onChange={t => { props.log.push(t); setTags(t); }} onRename={props.onRename}
+      onEditSettings={() => undefined} />
+  );
+}
+
+function mountLive(initial: string[], onRename?: (from: string, to: string) => void) {
+  const log: string[][] = [];
+  const host = document.createElement('div');
+  document.body.appendChild(host);
+  let root: Root;
+  act(() => {
+    root = createRoot(host);
+    root.render(<Live initial={initial} onRename={onRename} log={log} />);
+  });
+  const role = () => host.querySelector('select[aria-label="Cell role"]') as HTMLSelectElement;
+  return { host, log, role, unmount: () => act(() => root.unmount()) };
+}
+
 describe('TagEditor', () => {
   it('makes a cell a step, suggesting a name', () => {
     const { host, changes, unmount } = mount(['hide-input']);
@@ -77,6 +100,67 @@ describe('TagEditor', () => {
     const { host, changes, unmount } = mount(['step:a', 'prev:b', 'limit:cpu:1']);
     act(() => setValue(host.querySelector('select[aria-label="Cell role"]') as HTMLSelectElement, 'skip'));
     expect(changes).toEqual([['skip']]);
+    unmount();
+  });
+
+  it.each(['skip', 'imports', 'none'])('gives a step its name and dependencies back after %s and back', away => {
+    const original = ['step:train', 'prev:load', 'limit:memory:1Gi'];
+    const { log, role, unmount } = mountLive(original);
+    act(() => setValue(role(), away));
+    act(() => setValue(role(), 'step'));
+    expect(log[log.length - 1]).toEqual(original);
+    unmount();
+  });
+
+  it('renames through onRename (every cell), not only this cell', () => {
+    const renames: string[][] = [];
+    const { host, log, unmount } = mountLive(['step:load'], (from, to) => renames.push([from, to]));
+    const input = host.querySelector('input[aria-label="Step name"]') as HTMLInputElement;
+    act(() => setValue(input, 'fetch'));
+    act(() => {
+      input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    });
+    expect(renames).toEqual([['load', 'fetch']]);
+    expect(log).toEqual([]);
+    unmount();
+  });
+
+  it('shows an invalid step tag with a one-click fix', () => {
+    const { host, log, unmount } = mountLive(['step:clean data', 'hide-input']);
+    const note = host.querySelector('[aria-label="Invalid tag step:clean data"]')!;
+    expect(note.textContent).toContain('invalid tag');
+    act(() => (note.querySelector('button') as HTMLButtonElement).click());
+    expect(log).toEqual([['step:clean_data', 'hide-input']]);
+    expect(host.querySelector('[aria-label^="Invalid tag"]')).toBeNull();
+    expect((host.querySelector('input[aria-label="Step name"]') as HTMLInputElement).value).toBe('clean_data');
+    unmount();
+  });
+
+  it.each([
+    ['step', ['step:clean_data', 'hide-input']],
+    ['skip', ['skip', 'hide-input']]
+  ])('choosing the %s role replaces an invalid step tag', (choice, expected) => {
+    const { log, role, unmount } = mountLive(['step:clean data', 'hide-input']);
+    act(() => setValue(role(), choice as string));
+    expect(log).toEqual([expected]);
+    unmount();
+  });
+
+  it.each([
+    ['Escape', (host: HTMLElement) => host.querySelector('button[aria-label="Depends on"]')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }))],
+    ['an outside click', () => document.body.dispatchEvent(new MouseEvent('mousedown', { bubbles: true }))]
+  ])('closes the depends-on popup on %s', (_, dismiss) => {
+    const { host, unmount } = mountLive(['step:train']);
+    act(() => (host.querySelector('button[aria-label="Depends on"]') as HTMLButtonElement).click());
+    expect(host.querySelector('[aria-label="Earlier steps"]')).not.toBeNull();
+    act(() => {
+      (host.querySelector('[aria-label="Earlier steps"] input') as HTMLInputElement).dispatchEvent(
+        new MouseEvent('mousedown', { bubbles: true })
+      );
+    });
+    expect(host.querySelector('[aria-label="Earlier steps"]')).not.toBeNull(); // a click inside keeps it
+    act(() => dismiss(host));
+    expect(host.querySelector('[aria-label="Earlier steps"]')).toBeNull();
     unmount();
   });
 });

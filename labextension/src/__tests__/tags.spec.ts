@@ -1,5 +1,9 @@
 import {
+  fixInvalidTag,
   readCellTags,
+  rememberStep,
+  renameStepInTags,
+  toStepName,
   settingsProblem,
   stepNameProblem,
   stepsInTags,
@@ -30,7 +34,10 @@ describe('reading tags', () => {
   });
 
   it('keeps tags it does not manage, malformed ones included', () => {
-    expect(readCellTags(['step:1bad', 'limit:cpu', 'request:cpu:1']).other).toEqual(['step:1bad', 'limit:cpu', 'request:cpu:1']);
+    expect(readCellTags(['step:1bad', 'limit:cpu', 'request:cpu:1']).invalid).toEqual(['step:1bad']);
+    expect(readCellTags(['step:1bad', 'limit:cpu', 'request:cpu:1']).other).toEqual(['limit:cpu', 'request:cpu:1']);
+    // kept in place while nothing touches them
+    expect(writeCellTags(readCellTags(['step:1bad', 'limit:cpu']))).toEqual(['limit:cpu', 'step:1bad']);
   });
 });
 
@@ -94,5 +101,63 @@ describe('editing', () => {
 
   it('lists step names with their first cell', () => {
     expect([...stepsInTags([['imports'], ['step:a'], ['step:b'], ['block:a']])]).toEqual([['a', 1], ['b', 2]]);
+  });
+});
+
+describe('invalid tags', () => {
+  it.each([
+    ['step:clean data', 'step:clean_data'],
+    ['step:9lives', 'step:step_9lives'],
+    ['block:a.b', 'step:a_b'],
+    ['prev:load it', 'prev:load_it'],
+    ['step:  spaced out  ', 'step:spaced_out']
+  ])('fixes %s as %s in one click', (bad, fixed) => {
+    expect(readCellTags([bad]).invalid).toEqual([bad.trim()]);
+    expect(fixInvalidTag(['hide-input', bad.trim(), 'prev:x'], bad.trim())).toEqual(['hide-input', fixed, 'prev:x']);
+  });
+
+  it.each(['step', 'skip', 'imports', 'parameters'] as const)('choosing the %s role replaces an invalid step tag', role => {
+    const tags = withRole(['step:clean data', 'hide-input'], role, role === 'step' ? 'clean_data' : undefined);
+    expect(tags.filter(t => t.startsWith('step:') && t !== 'step:clean_data')).toEqual([]);
+    expect(tags).toContain('hide-input');
+    expect(tags.length).toBe(2);
+  });
+
+  it('makes names the CLI accepts', () => {
+    for (const text of ['a b c', '1', '', 'ü-ber', 'x'.repeat(80)]) {
+      expect(stepNameProblem(toStepName(text))).toBe('');
+    }
+  });
+});
+
+describe('renaming a step', () => {
+  it('renames its step tag and every prev naming it, nothing else', () => {
+    expect(renameStepInTags(['step:load', 'limit:cpu:1'], 'load', 'fetch')).toEqual(['step:fetch', 'limit:cpu:1']);
+    expect(renameStepInTags(['step:train', 'prev:load', 'prev:clean'], 'load', 'fetch')).toEqual([
+      'step:train',
+      'prev:fetch',
+      'prev:clean'
+    ]);
+    expect(renameStepInTags(['step:loader', 'prev:loads'], 'load', 'fetch')).toEqual(['step:loader', 'prev:loads']);
+    expect(renameStepInTags(['block:load'], 'load', 'fetch')).toEqual(['step:fetch']);
+  });
+
+  it('does not duplicate a prev already naming the new name', () => {
+    expect(renameStepInTags(['step:c', 'prev:a', 'prev:b'], 'a', 'b')).toEqual(['step:c', 'prev:b']);
+  });
+});
+
+describe('skip round trip', () => {
+  it.each(['skip', 'imports', 'none', 'metrics'] as const)('a step made %s and back gets its name, prev and settings back', role => {
+    const original = ['step:train', 'prev:load', 'limit:memory:1Gi', 'retries:2', 'hide-input'];
+    const memory = rememberStep(original);
+    const away = withRole(original, role);
+    expect(away.some(t => t.startsWith('step:') || t.startsWith('prev:'))).toBe(false);
+    expect(withRole(away, 'step', memory!.step, memory)).toEqual(original);
+  });
+
+  it('a new name does not inherit what another step depended on', () => {
+    const memory = rememberStep(['step:train', 'prev:load']);
+    expect(withRole(['skip'], 'step', 'other', memory)).toEqual(['step:other']);
   });
 });
