@@ -163,7 +163,7 @@ def make_shell() -> ZMQCompatibleStepShell:
 
     config = Config()
     config.HistoryManager.enabled = False  # no sqlite history file per step
-    config.InteractiveShell.colors = "Linux"
+    config.InteractiveShell.colors = "neutral"  # what ipykernel uses: readable on a light output area
     shell = StepShell.instance(config=config)
     # ``obj?`` and ``%page`` go to the pager; a kernel sends that as a payload that
     # never becomes a cell output, so neither do we.

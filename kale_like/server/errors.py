@@ -13,6 +13,7 @@ from tornado import web
 
 from ..errors import KaleLikeError
 from .runs import RunConflict, UnknownRun
+from .wording import panel_words
 
 
 def diagnostic_of(exc: KaleLikeError) -> dict[str, Any]:
@@ -20,7 +21,7 @@ def diagnostic_of(exc: KaleLikeError) -> dict[str, Any]:
     where = exc.location
     return {
         "severity": "error",
-        "message": exc.message if not exc.hint else f"{exc.message} ({exc.hint})",
+        "message": panel_words(exc.message if not exc.hint else f"{exc.message} ({exc.hint})"),
         "cell": getattr(where, "cell", None),
         "line": getattr(where, "line", None),
         "step": getattr(where, "step", None),
@@ -30,7 +31,7 @@ def diagnostic_of(exc: KaleLikeError) -> dict[str, Any]:
 def error_response(exc: BaseException) -> tuple[int, dict[str, Any]]:
     """Map an exception raised while serving a request to ``(status, body)``."""
     if isinstance(exc, KaleLikeError):
-        return 400, {"message": exc.render(), "diagnostic": diagnostic_of(exc),
+        return 400, {"message": panel_words(exc.render()), "diagnostic": diagnostic_of(exc),
                      "error": type(exc).__name__}
     if isinstance(exc, UnknownRun):
         return 404, {"message": f"no run with id '{exc.args[0]}' (runs are kept in memory "

@@ -36,6 +36,7 @@ from tornado.iostream import StreamClosedError
 from .errors import error_response
 from .paths import api_path_of, check_api_path, draft_copy, resolve_notebook
 from .runs import RunRegistry
+from .wording import panel_diagnostics
 
 _HEARTBEAT_SECONDS = 15.0
 
@@ -107,7 +108,7 @@ class AnalyzeHandler(KaleLikeHandler):
         else:
             with draft_copy(os_path, body["content"]) as draft:
                 result = await asyncio.to_thread(_api().analyze, draft, split)
-        self.finish(json.dumps(result, default=str))
+        self.finish(json.dumps(panel_diagnostics(result), default=str))
 
 
 class CompileHandler(KaleLikeHandler):

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import KaleLikeError
+from .wording import panel_words
 
 Runner = Callable[[Callable[[dict], None], threading.Event], Any]
 """Runs a pipeline: called with ``(on_event, cancel)``, returns a ``RunResult``."""
@@ -38,7 +39,7 @@ def run_error_of(exc: BaseException) -> dict[str, Any]:
     """An exception that ended a run, in the shape of ``RunResult.error``."""
     where = getattr(exc, "location", None)
     if isinstance(exc, KaleLikeError):
-        message, trace = exc.render(), getattr(exc, "traceback_text", "") or ""
+        message, trace = panel_words(exc.render()), getattr(exc, "traceback_text", "") or ""
     else:
         message = f"{type(exc).__name__}: {exc}"
         trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))

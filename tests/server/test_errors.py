@@ -43,3 +43,19 @@ def test_run_error_keeps_step_cell_line_and_traceback():
                                     traceback_text="Traceback ..."))
     assert error["step"] == "explode" and error["cell"] == 2 and error["line"] == 2
     assert error["traceback"] == "Traceback ..."
+
+
+@pytest.mark.parametrize("hint, panel, flag", [
+    ("check --host (or KF_PIPELINES_ENDPOINT) and that the server is running", "KFP host in the panel's Backend settings",
+     "--host"),
+    ("check --token / --cookie", "authentication in the panel's Backend settings", "--token"),
+    ("put the cells that use it in one step, or split with --split auto", "Steps from: Auto in the panel", "--split"),
+])
+def test_errors_shown_in_the_panel_name_panel_controls_not_cli_flags(hint, panel, flag):
+    from kale_like.kfp.submit import SubmitError
+
+    status, body = error_response(SubmitError("cannot reach Kubeflow Pipelines", hint=hint))
+    assert status == 400
+    for text in (body["message"], body["diagnostic"]["message"], run_error_of(SubmitError("x", hint=hint))["message"]):
+        assert panel in text
+        assert flag not in text

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from .notebooks import write_notebooks
+
 CHROMIUM = os.environ.get("KALE_LIKE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -91,6 +93,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     root = tmp_path_factory.mktemp("lab-root")
     for notebook in HERE.glob("*.ipynb"):
         shutil.copy(notebook, root / notebook.name)
+    write_notebooks(root)
     state = tmp_path_factory.mktemp("lab-state")
     _quiet_settings(state / "settings")
     env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(state / "settings"),

@@ -8,26 +8,9 @@ import shutil
 import pytest
 
 from .conftest import ARTIFACTS, Lab
+from .helpers import RUN_TIMEOUT_MS, dag_node, open_notebook
 
 pytestmark = pytest.mark.ui
-
-RUN_TIMEOUT_MS = 120_000
-
-
-def open_notebook(page, lab: Lab, name: str):
-    page.goto(lab.url(f"lab/tree/{name}"))
-    page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for(timeout=60_000)
-    tab = page.locator('.jp-SideBar.jp-mod-left li[data-id="kale-like-panel"]')
-    tab.wait_for()
-    if "lm-mod-current" not in (tab.get_attribute("class") or ""):
-        tab.click()
-    panel = page.locator("#kale-like-panel")
-    panel.get_by_text(name).wait_for()
-    return panel
-
-
-def dag_node(panel, step: str):
-    return panel.get_by_role("group", name="Pipeline graph").locator(f'[data-step="{step}"]')
 
 
 def test_tag_a_cell_see_the_dag_update_then_compile_and_run(page, lab: Lab):
@@ -54,7 +37,7 @@ def test_tag_a_cell_see_the_dag_update_then_compile_and_run(page, lab: Lab):
     dialog.wait_for(state="detached")
 
     dag_node(panel, "squares").wait_for(timeout=15_000)
-    panel.locator('[data-edge="load->squares"]').wait_for()
+    panel.locator('[data-edge="load->squares"]').wait_for(state="attached")
     assert last_cell.evaluate("n => getComputedStyle(n).getPropertyValue('--kale-like-step-color')").strip()
     page.screenshot(path=str(ARTIFACTS / "01-tagged-and-dag.png"))
 

@@ -1,0 +1,43 @@
+"""The notebooks the browser tests open, built with the shared nbformat builder."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from notebook_builder import build_notebook  # noqa: E402
+
+LONG_NAME = "a_step_whose_name_is_far_too_long_for_the_panel"
+
+NOTEBOOKS = {
+    # fails inside a library (json), called from a function defined in the cell
+    "library_error.ipynb": build_notebook(
+        ("import json", ["imports"]),
+        ("text = '{not json'", ["step:make"]),
+        ("def parse(t):\n    return json.loads(t)\n\nvalue = parse(text)", ["step:explode", "prev:make"]),
+        ("print(value)", ["step:report"])),
+    "tag_edits.ipynb": build_notebook(
+        ("a = 1", ["step:load"]),
+        ("b = a + 1", ["step:train", "prev:load"]),
+        ("c = b * 2", ["step:clean data"]),
+        ("d = c + 1", [f"step:{LONG_NAME}"])),
+    "untagged.ipynb": build_notebook(
+        ("# An untagged notebook", "markdown"),
+        "a = 1",
+        "b = a + 1",
+        "print(b)"),
+    "slow_output.ipynb": build_notebook(
+        ("import time\nfor i in range(120):\n    print('tick', i, flush=True)\n    time.sleep(0.5)\nx = 1",
+         ["step:ticking"]),
+        ("print(x)", ["step:after"])),
+    "outputs_back.ipynb": build_notebook(
+        ("n = 6\nprint('n is', n)", ["step:make"]),
+        ("n * 7", ["step:answer"])),
+}
+
+
+def write_notebooks(root: Path) -> None:
+    for name, notebook in NOTEBOOKS.items():
+        nbformat.write(notebook, str(root / name))
