@@ -31,8 +31,9 @@ class Template:
 
 
 def normalise(text: str) -> str:
-    """Whitespace runs as one space: a message wrapped over lines in the docs still matches."""
-    return re.sub(r"\s+", " ", text).strip()
+    """Whitespace runs as one space (a message wrapped over lines in the docs still matches),
+    adjacent fields as one (``{holder}{after}`` reads as one changing part)."""
+    return re.sub(PLACEHOLDER + "+", PLACEHOLDER, re.sub(r"\s+", " ", text)).strip()
 
 
 def error_classes(sources: dict[Path, ast.Module]) -> set[str]:

@@ -57,6 +57,7 @@ def f(name, n, parser, message):
 
 def test_placeholders_and_wrapping_match_the_page():
     assert normalise("a  …\n   b") == "a … b"
+    assert normalise("in use by ……") == "in use by …"
     assert normalise("`x '…': …`") == "`x '…': …`"
 
 
