@@ -49,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", type=int, help="steps to run at once (default: number of CPUs)")
     run.add_argument("--no-cache", action="store_true", help="re-run every step")
     run.add_argument("--workdir", help="where step results and the cache live")
+    run.add_argument("-v", "--verbose", action="store_true", help="print each step's output as it runs")
     run.add_argument("--backend", default="local", help="local (default) or kfp-local")
     run.add_argument("--help-parameters", action="store_true", help="list the notebook's parameters and exit")
     run.add_argument("--sweep", action="append", metavar="NAME=V1,V2",
@@ -119,7 +120,7 @@ def _run(args) -> int:
 
     options = RunOptions(out=args.out, parameters=overrides, jobs=args.jobs, cache=not args.no_cache,
                          workdir=args.workdir)
-    result = get_backend(args.backend).run(found, options, Progress())
+    result = get_backend(args.backend).run(found, options, Progress(verbose=args.verbose))
     if args.step_output:
         from .papermill_cli import write_step_output
 

@@ -11,9 +11,12 @@ LABELS = {"succeeded": "done"}
 
 
 class Progress:
-    def __init__(self, stream: IO[str] | None = None, live: bool | None = None) -> None:
+    def __init__(self, stream: IO[str] | None = None, live: bool | None = None, verbose: bool = False) -> None:
         self.stream = stream or sys.stderr
-        self.live = self.stream.isatty() if live is None else live
+        # --verbose prints the steps' output as it comes; a redrawn table would overwrite it
+        self.live = (self.stream.isatty() if live is None else live) and not verbose
+        self.verbose = verbose
+        self._partial: dict[str, str] = {}
         self.order: list[str] = []
         self.states: dict[str, tuple[str, float]] = {}
         self.began = time.perf_counter()
@@ -29,12 +32,23 @@ class Progress:
             prefix = "warning: " if kind == "warning" else ""
             self.stream.write(f"kale-like: {prefix}{event['message']}\n")
             self.stream.flush()
+        elif kind == "output" and self.verbose:
+            self._output(event["step"], str(event.get("text", "")))
         elif kind == "step":
             self.states[event["step"]] = (event["state"], float(event.get("elapsed", 0.0)))
             if self.live:
                 self._redraw()
             elif event["state"] != "waiting":
                 self._line(event["step"], event["state"], float(event.get("elapsed", 0.0)))
+
+    def _output(self, step: str, text: str) -> None:
+        """Each complete line a step printed, prefixed with the step's name."""
+        lines = (self._partial.pop(step, "") + text).split("\n")
+        if lines[-1]:
+            self._partial[step] = lines[-1]
+        for line in lines[:-1]:
+            self.stream.write(f"{step} | {line}\n")
+        self.stream.flush()
 
     def _line(self, name: str, state: str, elapsed: float) -> None:
         stamp = time.perf_counter() - self.began

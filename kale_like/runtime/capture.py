@@ -28,10 +28,13 @@ class OutputSink:
 
     def __init__(self) -> None:
         self.outputs: list[Output] = []
+        self.live: int | None = None  # fd of the step's live-output file, when the parent follows it
 
     def stream(self, name: str, text: str) -> None:
         if not text:
             return
+        if self.live is not None:
+            write_live(self.live, name, text)
         last = self.outputs[-1] if self.outputs else None
         if last and last["output_type"] == "stream" and last["name"] == name:
             last["text"] += text
@@ -47,6 +50,16 @@ class OutputSink:
 
 
 SINK = OutputSink()
+
+
+def write_live(fd: int, name: str, text: str) -> None:
+    """One JSON line per write, appended at once: the parent tails whole lines only."""
+    import json
+
+    try:
+        os.write(fd, (json.dumps({"name": name, "text": text}) + "\n").encode("utf-8"))
+    except OSError:
+        pass  # a full disk must not fail the step; the outputs still reach the notebook
 
 
 class StreamCapture(io.TextIOBase):

@@ -60,6 +60,8 @@ def execute(spec: StepSpec) -> StepReport:
     for index, code in spec.cell_sources.items():
         _register_source(index, code)
     fds = FdCapture()
+    if spec.live_output:
+        SINK.live = os.open(spec.live_output, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     sys.stdout, sys.stderr = StreamCapture("stdout"), StreamCapture("stderr")
     report = StepReport(spec.step, ok=True)
     try:
@@ -88,6 +90,9 @@ def execute(spec: StepSpec) -> StepReport:
     finally:
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
         fds.close()
+        if SINK.live is not None:
+            os.close(SINK.live)
+            SINK.live = None
 
 
 def _activate_inline_figures() -> None:

@@ -20,6 +20,7 @@ from .cache import entry_dir, invalidate, lookup, parameter_value_key, seal, ste
 from ..executed import execution_plan, merge_outputs, write_atomically
 from .warnings_once import drop_repeated_warnings
 from . import warm, workdir_lock
+from .live import LiveTail, live_path, output_events
 from .zygote_client import Zygote
 
 
@@ -30,6 +31,7 @@ class _Running:
     started: float
     pid: int | None = None
     timed_out: bool = False
+    tail: LiveTail | None = None
 
 
 @dataclass
@@ -237,7 +239,7 @@ class LocalRun:
             result_path=os.path.join(folder, "report.json"), workdir=self.notebook_dir,
             execution_counts=self.counts, cell_sources=self._cell_sources(step),
             parameters=self._parameters_for(step), metrics=step.metrics, carries_rng=step.carries_rng,
-            assigned_cells=dict(step.output_cells))
+            assigned_cells=dict(step.output_cells), live_output=live_path(folder))
         spec_path = os.path.join(folder, "spec.pkl")
         with open(spec_path, "wb") as handle:
             pickle.dump(spec, handle)
@@ -245,7 +247,7 @@ class LocalRun:
         self.state.states[name] = "running"
         self.state.started[name] = time.perf_counter()
         self.emit({"type": "step", "step": name, "state": "running", "elapsed": 0.0})
-        return _Running(step=name, key=key, started=time.perf_counter())
+        return _Running(step=name, key=key, started=time.perf_counter(), tail=LiveTail(live_path(folder)))
 
     def _cell_sources(self, step: Step) -> dict[int, str]:
         """Whole cells (as Python) behind the replayed snippets, so tracebacks can show their lines."""
@@ -256,6 +258,8 @@ class LocalRun:
     def _wait(self, zygote: Zygote | None, running: dict[str, _Running], by_pid: dict[int, _Running],
               early_exits: dict[int, int]) -> None:
         assert zygote is not None
+        for run in running.values():
+            self._forward_output(run)
         try:
             event = zygote.events.get(timeout=0.1)
         except queue.Empty:
@@ -279,9 +283,16 @@ class LocalRun:
                 self._fail(run.step, {"message": "the step's parent process died unexpectedly"})
                 running.pop(run.step)
 
+    def _forward_output(self, run: _Running) -> None:
+        """What the step printed since the last look, as ``output`` events (live output)."""
+        if run.tail is not None:
+            for event in output_events(run.step, run.tail):
+                self.emit(event)
+
     def _exited(self, running: dict[str, _Running], by_pid: dict[int, _Running], pid: int, status: int) -> None:
         run = by_pid.pop(pid)
         running.pop(run.step, None)
+        self._forward_output(run)
         report = os.path.join(entry_dir(self.workdir, run.key), "report.json")
         settings = self.pipeline.step(run.step).settings
         succeeded = os.path.exists(report) and _report_ok(report)
