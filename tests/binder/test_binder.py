@@ -1,0 +1,206 @@
+"""The Binder recipe, built the way Binder builds it, then used in a browser.
+
+A fresh venv stands in for Binder's conda environment: what ``binder/environment.yml``
+lists is installed with pip (conda-only entries, python/nodejs/pip, are what the venv
+already is or does not need), then ``binder/postBuild`` runs as written, in a copy of
+the repository. The kale_like wheel is built once per source state and reused (a
+cached wheel in ``dist/`` is exactly what postBuild installs as it is). Then JupyterLab
+starts headless from the venv and Chromium opens an example: the panel must show its
+steps, and Compile and Run must succeed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.binder
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("KALE_LIKE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PORTS = range(int(os.environ.get("KALE_LIKE_BINDER_PORT", "18850")), 18900)
+TOKEN = "kale-like-binder-test"
+CONDA_ONLY = {"python", "nodejs", "pip"}
+ARTIFACTS = Path(os.environ.get("KALE_LIKE_TEST_RESULTS", Path.cwd() / "test-results"))
+# What goes into the wheel: a change to any of these needs a new one.
+WHEEL_INPUTS = ("kale_like", "labextension/src", "labextension/style", "labextension/schema", "package.json",
+                "yarn.lock", "pyproject.toml", "install.json", "jupyter-config")
+
+
+def tracked_files() -> list[str]:
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                            capture_output=True, text=True, check=True).stdout.split("\n")
+    return sorted(name for name in listed if name and (REPO / name).is_file())
+
+
+def source_key(files: list[str]) -> str:
+    digest = hashlib.sha256()
+    for name in files:
+        if name.startswith(WHEEL_INPUTS):
+            digest.update(name.encode() + b"\0" + (REPO / name).read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The build and the server see only the venv, never this checkout's kale_like."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
+    return env | extra
+
+
+@pytest.fixture(scope="session")
+def wheel() -> Path:
+    files = tracked_files()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kale_like-tests" / "wheels"
+    folder = cache / source_key(files)
+    found = sorted(folder.glob("kale_like-*.whl"))
+    if found:
+        return found[0]
+    scratch = cache / f"building-{os.getpid()}"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--wheel-dir", str(scratch), str(REPO)],
+                   check=True, timeout=900, env=clean_env())
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    scratch.rename(folder)
+    return next(folder.glob("kale_like-*.whl"))
+
+
+def pip_requirements(environment: dict) -> list[str]:
+    """environment.yml's dependencies as pip requirements (conda's own entries left out)."""
+    wanted = []
+    for entry in environment.get("dependencies", []):
+        if isinstance(entry, dict):
+            wanted += list(entry.get("pip", []))
+        elif re.split(r"[=<>!~ ]", str(entry), maxsplit=1)[0] not in CONDA_ONLY:
+            wanted.append(str(entry))
+    return wanted
+
+
+def test_environment_yml_is_read_as_binder_reads_it():
+    environment = yaml.safe_load((REPO / "binder" / "environment.yml").read_text())
+    assert {"python=3.11", "nodejs=20", "pip"} <= {d for d in environment["dependencies"] if isinstance(d, str)}
+    assert pip_requirements({"dependencies": ["python=3.11", "nodejs=20", "pip", "jupyterlab>=4,<5",
+                                              {"pip": ["x==1"]}]}) == ["jupyterlab>=4,<5", "x==1"]
+
+
+@pytest.fixture(scope="module")
+def binder(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Path:
+    """A built Binder image, as a folder: the repository copy (its root is the lab's root) and the venv."""
+    image = tmp_path_factory.mktemp("binder")
+    repo = image / "repo"
+    for name in tracked_files():
+        target = repo / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, target)
+    (repo / "dist").mkdir()
+    shutil.copy(wheel, repo / "dist" / wheel.name)
+    venv = image / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300, env=clean_env())
+    env = clean_env(VIRTUAL_ENV=str(venv), PATH=f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
+                    PIP_DISABLE_PIP_VERSION_CHECK="1")
+    environment = yaml.safe_load((repo / "binder" / "environment.yml").read_text())
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", *pip_requirements(environment)],
+                   check=True, timeout=900, env=env, cwd=repo)
+    built = subprocess.run(["bash", str(repo / "binder" / "postBuild")], env=env, cwd=repo, capture_output=True,
+                           text=True, timeout=900)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    return image
+
+
+def test_postbuild_installs_the_prebuilt_extension_from_the_wheel(binder: Path):
+    venv = binder / "venv"
+    version = subprocess.run([str(venv / "bin" / "kale-like"), "--version"], capture_output=True, text=True,
+                             env=clean_env(), timeout=60)
+    assert version.stdout.strip() == "kale-like 0.1.0"
+    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import kale_like; print(kale_like.__file__)"],
+                           capture_output=True, text=True, env=clean_env(), timeout=60, cwd=binder)
+    assert where.stdout.startswith(str(venv)), "kale_like comes from the wheel, not the checkout"
+    assert (venv / "share" / "jupyter" / "labextensions" / "kale-like" / "static" / "style.js").is_file()
+
+
+def _free_port() -> int:
+    for port in PORTS:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {PORTS}")
+
+
+@pytest.fixture(scope="module")
+def lab_url(binder: Path) -> Iterator[str]:
+    settings = binder / "lab-settings"
+    notification = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    notification.parent.mkdir(parents=True)
+    notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    port = _free_port()
+    log = binder / "lab.log"
+    env = clean_env(JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(binder / "workspaces"),
+                    XDG_CACHE_HOME=str(binder / "cache"), PATH=f"{binder / 'venv' / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    with open(log, "w") as output:
+        server = subprocess.Popen(
+            [str(binder / "venv" / "bin" / "jupyter"), "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
+             f"--port={port}", f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={binder / 'repo'}",
+             "--LabApp.news_url=None"], stdout=output, stderr=subprocess.STDOUT, env=env, cwd=binder / "repo")
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"jupyter lab did not start:\n{log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{base}api/status?token={TOKEN}", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(log, ARTIFACTS / "binder-lab.log")
+
+
+def test_the_panel_works_on_an_example(lab_url: str):
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(f"{lab_url}lab/tree/examples/quickstart.ipynb?token={TOKEN}")
+            page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for(timeout=90_000)
+            tab = page.locator('.jp-SideBar.jp-mod-left li[data-id="kale-like-panel"]')
+            tab.wait_for(timeout=30_000)
+            if "lm-mod-current" not in (tab.get_attribute("class") or ""):
+                tab.click()
+            panel = page.locator("#kale-like-panel")
+            panel.get_by_text("quickstart.ipynb").first.wait_for(timeout=30_000)
+            panel.locator('[data-step="train"]').first.wait_for(timeout=60_000)
+            panel.get_by_role("button", name="Compile and Run").click()
+            panel.get_by_text("Run succeeded").wait_for(timeout=180_000)
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "binder-panel.png"))
+        finally:
+            browser.close()
