@@ -331,8 +331,9 @@ def _run_arguments(context: _Context, step: Step, values: list[tuple[str, str]],
     if step.metrics:
         lines.append(f"        metrics={METRICS_OUTPUT},")
         lines.append(f"        metric_names={list(step.metrics)!r},")
-    counts = {i + 1: context.counts[i] for i in [*step.prelude_cells, *(c.cell_index for c in step.cells)]
-              if i in context.counts}
+    # Replayed cells too: a frame in a replayed definition then reads "Cell In[n]".
+    shown = [*step.prelude_cells, *(s.cell_index for s in step.prelude), *(c.cell_index for c in step.cells)]
+    counts = {i + 1: context.counts[i] for i in sorted(set(shown)) if i in context.counts}
     lines.append(f"        execution_counts={counts!r},")
     lines.append(f"        notebook={NOTEBOOK_OUTPUT},")
     lines.append(f"        html={HTML_OUTPUT},")

@@ -116,8 +116,10 @@ class CapturingDisplayHook(DisplayHook):
         return None
 
     def write_format_data(self, format_dict, md_dict=None) -> None:
+        # ``prompt_count`` is the running cell's number on every IPython: since IPython 9
+        # ``shell.execution_count`` already holds the *next* cell's while a cell runs.
         SINK.add({"output_type": "execute_result", "data": _jsonable(format_dict),
-                  "metadata": md_dict or {}, "execution_count": self.shell.execution_count})
+                  "metadata": md_dict or {}, "execution_count": self.prompt_count})
 
     def finish_displayhook(self) -> None:
         sys.stdout.flush()

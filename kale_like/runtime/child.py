@@ -58,7 +58,7 @@ def execute(spec: StepSpec) -> StepReport:
     shell = make_shell()
     _fresh_namespace(shell)
     for index, code in spec.cell_sources.items():
-        _register_source(index, code)
+        _register_source(shell, index, code, spec.execution_counts.get(index))
     fds = FdCapture()
     if spec.live_output:
         SINK.live = os.open(spec.live_output, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -129,9 +129,12 @@ def _fresh_namespace(shell: StepShell) -> None:
     shell.execution_count = 1
 
 
-def _register_source(cell_index: int, code: str) -> None:
+def _register_source(shell: StepShell, cell_index: int, code: str, count: int | None) -> None:
     filename = f"<cell {cell_index + 1}>"
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    if count is not None:
+        # A frame in a replayed definition then reads "Cell In[n]", as in the kernel.
+        shell.compile._filename_map[filename] = count
 
 
 def _run_cell(shell: StepShell, spec: StepSpec, cell, report: StepReport, fds: FdCapture) -> bool:
@@ -182,13 +185,23 @@ def _replay(shell: StepShell, spec: StepSpec, report: StepReport) -> bool:
         try:
             exec(compile(code, filename, "exec"), shell.user_ns)  # noqa: S102 - the user's own code
         except BaseException as exc:  # noqa: BLE001
+            # Formatted as the kernel would, starting at the user's code: this frame
+            # is ours, and a user traceback never shows kale_like's frames.
+            shell.showtraceback((type(exc), exc, _user_frames(exc.__traceback__)), tb_offset=0)
             report.ok = False
-            report.error = _error_details(exc, snippet.cell_index, None)
+            report.error = _error_details(exc, snippet.cell_index, shell.last_error)
             report.error["message"] = (f"re-running the definition from cell {snippet.cell_index + 1} "
                                        f"failed: {type(exc).__name__}: {exc}")
-            report.error["traceback"] = traceback.format_exception(exc)
             return False
     return True
+
+
+def _user_frames(tb):
+    """The traceback from the first frame that is not kale_like's own."""
+    own = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(own + os.sep):
+        tb = tb.tb_next
+    return tb
 
 
 def _load_inputs(shell: StepShell, spec: StepSpec, report: StepReport) -> bool:
