@@ -112,6 +112,16 @@ def poll_run(client: Any, target: SubmitTarget, run_id: str, timeout: float, int
         time.sleep(interval)
 
 
+def connect(target: SubmitTarget) -> Any:
+    """A ``kfp.Client`` for ``target``, as submitting uses it (the panel follows runs with it)."""
+    return _connect(target)
+
+
+def translated_errors(target: SubmitTarget, action: str) -> Any:
+    """A context in which kfp/HTTP errors become one :class:`SubmitError` line."""
+    return _translated(target, action)
+
+
 def _connect(target: SubmitTarget) -> Any:
     try:
         import kfp

@@ -34,6 +34,7 @@ from jupyter_server.utils import url_path_join
 from tornado.iostream import StreamClosedError
 
 from .errors import error_response
+from .history import history_dir
 from .paths import api_path_of, check_api_path, draft_copy, resolve_notebook
 from .runs import RunRegistry
 from .wording import panel_diagnostics
@@ -134,8 +135,16 @@ def _compile_to_text(os_path: str, split: str) -> str:
 
 class RunsHandler(KaleLikeHandler):
     @tornado.web.authenticated
-    def get(self) -> None:
-        self.finish(json.dumps([run.status() for run in self.runs.newest_first()], default=str))
+    async def get(self) -> None:
+        path = self.get_query_argument("path", None)
+        if path is None:
+            self.finish(json.dumps([run.status() for run in self.runs.newest_first()], default=str))
+            return
+        # One notebook's recent runs, from memory and from the records earlier servers left.
+        api_path = "/".join(check_api_path(path))
+        os_path = await resolve_notebook(self.contents_manager, path)
+        runs = await asyncio.to_thread(self.runs.history_of, api_path, history_dir(os_path))
+        self.finish(json.dumps(runs, default=str))
 
     @tornado.web.authenticated
     async def post(self) -> None:
@@ -144,7 +153,9 @@ class RunsHandler(KaleLikeHandler):
         options = _run_options(body, self.split_of(body))
         runner = _runner(_api(), os_path, options, _kfp_options(body))
         api_path = "/".join(check_api_path(body.get("path")))
-        run = self.runs.start(api_path, options["backend"], runner, self._describe_output)
+        run = self.runs.start(api_path, options["backend"], runner, self._describe_output,
+                              records=history_dir(os_path),
+                              request={"parameters": options["parameters"], "split": options["split"]})
         self.set_status(202)
         self.finish(json.dumps(run.status(), default=str))
 
@@ -177,13 +188,34 @@ def _runner(api: Any, os_path: str, options: dict[str, Any], kfp: dict[str, str]
     submitted (``api.submit``) and ends, from the panel's point of view, with its run page."""
     if options["backend"] == "kfp":
         def submit(on_event: Any, cancel: Any) -> Any:
-            submission = api.submit(os_path, parameters=options["parameters"], split=options["split"], **kfp)
-            return SimpleNamespace(ok=True, output=getattr(submission, "run_url", None), error=None)
+            return _submit_and_follow(api, os_path, options, kfp, on_event, cancel)
         return submit
 
     def execute(on_event: Any, cancel: Any) -> Any:
         return api.run(os_path, on_event=on_event, cancel=cancel, **options)
     return execute
+
+
+def _submit_and_follow(api: Any, os_path: str, options: dict[str, Any], kfp: dict[str, str],
+                       on_event: Any, cancel: Any) -> Any:
+    """Submit to Kubeflow Pipelines, then follow the run's steps until it ends."""
+    from ..kfp.submit import connect, resolve_target, translated_errors
+    from . import kfp_status
+
+    found = api.plan(os_path, options["split"], options["parameters"])
+    steps = list(found.pipeline.order)
+    on_event({"type": "plan", "steps": steps, "edges": [list(e) for e in found.pipeline.edges()]})
+    submission = api.submit(os_path, parameters=options["parameters"], split=options["split"], **kfp)
+    url = getattr(submission, "run_url", None)
+    on_event({"type": "submitted", "run_id": submission.run_id, "url": url})
+    target = resolve_target(kfp.get("host"), notebook_host=found.notebook.settings.kfp_host,
+                            token=kfp.get("token"), namespace=kfp.get("namespace"))
+    with translated_errors(target, "report the run's state"):
+        state = kfp_status.follow(connect(target), submission.run_id, steps, on_event, cancel)
+    error = None if state == "SUCCEEDED" else {
+        "step": None, "cell": None, "line": None, "traceback": "",
+        "message": f"the Kubeflow Pipelines run ended {state}; its page has the logs"}
+    return SimpleNamespace(ok=state == "SUCCEEDED", output=url, error=error)
 
 
 def _kfp_options(body: dict[str, Any]) -> dict[str, str]:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import KaleLikeError
+from . import history
 from .wording import panel_words
 
 Runner = Callable[[Callable[[dict], None], threading.Event], Any]
@@ -50,11 +51,15 @@ def run_error_of(exc: BaseException) -> dict[str, Any]:
 class Run:
     """One pipeline run: its request, its events so far, and a cancel switch."""
 
-    def __init__(self, path: str, backend: str, describe_output: Callable[[str | None], dict]):
+    def __init__(self, path: str, backend: str, describe_output: Callable[[str | None], dict], *,
+                 records: str | None = None, request: dict[str, Any] | None = None):
         self.id = uuid.uuid4().hex[:12]
         self.path = path
         self.backend = backend
         self.started = time.time()
+        self.finished_at: float | None = None
+        self.records = records  # folder of the on-disk run records (None: memory only)
+        self.request = dict(request or {})  # parameters, split: what a re-run repeats
         self.cancel = threading.Event()
         self._describe_output = describe_output
         self._events: list[dict] = []
@@ -77,9 +82,22 @@ class Run:
             event["seq"] = len(self._events)
             self._events.append(event)
             self._finished = event.get("type") == "finished"
+            if self._finished:
+                self.finished_at = time.time()
             waiters, self._waiters = self._waiters, []
         for loop, future in waiters:
             loop.call_soon_threadsafe(_resolve, future)
+        if event.get("type") != "output":
+            self.persist()
+
+    def persist(self) -> None:
+        """Rewrite this run's record on disk; history must never fail a run."""
+        if self.records is None:
+            return
+        try:
+            history.save(self.records, self.status())
+        except OSError:
+            pass
 
     def events_since(self, seq: int) -> list[dict]:
         with self._lock:
@@ -109,18 +127,24 @@ class Run:
         steps: dict[str, dict] = {}
         plan: dict[str, Any] = {"steps": [], "edges": []}
         result = None
+        links: dict[str, Any] = {}
         for event in events:
             kind = event.get("type")
-            if kind == "plan":
+            if kind == "submitted":
+                links = {"kfp_run_id": event.get("run_id"), "output_url": event.get("url")}
+            elif kind == "plan":
                 plan = {"steps": event.get("steps", []), "edges": event.get("edges", [])}
                 steps.update({name: {"state": "waiting", "elapsed": 0.0} for name in plan["steps"]})
             elif kind == "step":
                 steps[event["step"]] = {"state": event.get("state"), "elapsed": event.get("elapsed", 0.0)}
+                if event.get("started") is not None:
+                    steps[event["step"]]["started"] = event["started"]
             elif kind == "finished":
                 result = {k: v for k, v in event.items() if k not in ("type", "seq")}
         return {"id": self.id, "path": self.path, "backend": self.backend, "started": self.started,
-                "state": _overall_state(result, self.cancel.is_set()), "plan": plan, "steps": steps,
-                "result": result, "events": len(events)}
+                "finished": self.finished_at, "state": _overall_state(result, self.cancel.is_set()), "plan": plan,
+                "steps": steps, "result": result, "events": len(events), "parameters": self.request.get("parameters", {}),
+                "split": self.request.get("split"), **links}
 
 
 def _resolve(future: asyncio.Future) -> None:
@@ -145,15 +169,17 @@ class RunRegistry:
         self._lock = threading.Lock()
 
     def start(self, path: str, backend: str, runner: Runner,
-              describe_output: Callable[[str | None], dict]) -> Run:
+              describe_output: Callable[[str | None], dict], *, records: str | None = None,
+              request: dict[str, Any] | None = None) -> Run:
         """Start ``runner`` in a new thread and return its :class:`Run` at once."""
         with self._lock:
             for other in self._runs.values():
                 if other.path == path and not other.finished:
                     raise RunConflict(path, other.id)
-            run = Run(path, backend, describe_output)
+            run = Run(path, backend, describe_output, records=records, request=request)
             self._runs[run.id] = run
             self._forget_old()
+        run.persist()
         thread = threading.Thread(target=_execute, args=(run, runner), name=f"kale-like-run-{run.id}",
                                   daemon=True)
         thread.start()
@@ -167,6 +193,13 @@ class RunRegistry:
 
     def newest_first(self) -> list[Run]:
         return sorted(self._runs.values(), key=lambda r: r.started, reverse=True)
+
+    def history_of(self, path: str, folder: str | None, limit: int = 20) -> list[dict[str, Any]]:
+        """Recent runs of one notebook: this server's, and those recorded on disk by earlier ones."""
+        live = {run.id: run.status() for run in self.newest_first() if run.path == path}
+        recorded = [r for r in (history.load(folder) if folder else []) if r["id"] not in live]
+        runs = sorted([*live.values(), *recorded], key=lambda r: r.get("started") or 0, reverse=True)
+        return runs[:limit]
 
     def cancel_all(self) -> None:
         for run in list(self._runs.values()):

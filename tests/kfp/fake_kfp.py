@@ -56,7 +56,7 @@ class Request:
 class FakeKfp:
     """State of the fake server: pipelines, versions, experiments, runs; and the requests seen."""
 
-    def __init__(self, run_states: list[str] | None = None) -> None:
+    def __init__(self, run_states: list[str] | None = None, task_states: list[dict[str, str]] | None = None) -> None:
         self.routes = [(m, t, _pattern(t)) for m, t in published_routes()]
         self.requests: list[Request] = []
         self.pipelines: dict[str, models.V2beta1Pipeline] = {}
@@ -64,6 +64,8 @@ class FakeKfp:
         self.experiments: dict[str, models.V2beta1Experiment] = {}
         self.runs: dict[str, dict] = {}
         self.run_states = list(run_states or ["PENDING", "RUNNING", "SUCCEEDED"])
+        # per poll, {task display name: runtime state}: the run's task details (per-step status)
+        self.task_states = list(task_states or [])
         self._ids = itertools.count(1)
         self._serializer = kfp_server_api.ApiClient()
         self.server: ThreadingHTTPServer | None = None
@@ -175,9 +177,24 @@ class FakeKfp:
         if run_id not in self.runs:
             return 404, {"message": f"run {run_id} not found"}
         run = self.runs[run_id]
-        state = self.run_states[min(run["polls"], len(self.run_states) - 1)]
+        poll = run["polls"]
+        state = self.run_states[min(poll, len(self.run_states) - 1)]
+        tasks = dict(self.task_states[min(poll, len(self.task_states) - 1)]) if self.task_states else {}
+        if run.get("terminated"):
+            state = "CANCELED"
+            tasks = {name: "CANCELED" if task in ("RUNNING", "PENDING") else task for name, task in tasks.items()}
         run["polls"] += 1
-        return 200, models.V2beta1Run(run_id=run_id, display_name=run["body"].get("display_name"), state=state)
+        details = models.V2beta1RunDetails(task_details=[
+            models.V2beta1PipelineTaskDetail(run_id=run_id, task_id=f"task-{i}", display_name=name, state=task)
+            for i, (name, task) in enumerate(tasks.items())])
+        return 200, models.V2beta1Run(run_id=run_id, display_name=run["body"].get("display_name"), state=state,
+                                      run_details=details)
+
+    def post_runs_run_id_terminate(self, request: Request, run_id: str):
+        if run_id not in self.runs:
+            return 404, {"message": f"run {run_id} not found"}
+        self.runs[run_id]["terminated"] = True
+        return 200, {}
 
     def _add_version(self, pipeline_id: str, name: str) -> models.V2beta1PipelineVersion:
         version = models.V2beta1PipelineVersion(pipeline_id=pipeline_id, pipeline_version_id=self._id("version"),

@@ -184,28 +184,85 @@ async def test_malformed_run_requests_are_400(jp_fetch, write_notebook, body):
     assert status == 400, reply
 
 
-async def test_a_kubeflow_run_is_submitted_with_the_panel_connection_and_links_its_page(
-        jp_fetch, write_notebook, monkeypatch):
-    from types import SimpleNamespace
+@pytest.fixture
+def fake_kfp(monkeypatch):
+    """The contract server the KFP tests use, with per-step task states; polled quickly."""
+    import sys
+    from pathlib import Path
 
-    from kale_like import api
+    pytest.importorskip("kfp")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "kfp"))
+    from fake_kfp import FakeKfp
 
-    seen = {}
+    from kale_like.server import kfp_status
 
-    def submit(path, **kwargs):
-        seen.update(kwargs, path=path)
-        return SimpleNamespace(run_id="r-1", run_url="http://127.0.0.1:9/#/runs/details/r-1")
-    monkeypatch.setattr(api, "submit", submit, raising=False)
+    monkeypatch.setattr(kfp_status, "POLL_SECONDS", 0.05)
+    servers = []
+
+    def make(run_states, task_states):
+        fake = FakeKfp(run_states=run_states, task_states=task_states)
+        servers.append(fake)
+        return fake, fake.start()
+    yield make
+    for fake in servers:
+        fake.stop()
+
+
+async def test_a_kubeflow_run_reports_each_step_through_kfp_client_and_links_its_page(
+        jp_fetch, write_notebook, fake_kfp, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    fake, url = fake_kfp(
+        ["PENDING", "RUNNING", "RUNNING", "RUNNING", "SUCCEEDED"],
+        [{}, {"root-driver": "RUNNING", "make": "RUNNING"},
+         {"make": "SUCCEEDED", "double-driver": "SUCCEEDED", "double": "RUNNING"},
+         {"make": "SUCCEEDED", "double": "RUNNING"},
+         {"make": "SUCCEEDED", "double": "SUCCEEDED"}])
     write_notebook("demo.ipynb", TWO_STEPS)
-    run = await start_run(jp_fetch, "demo.ipynb", backend="kfp", parameters={"n": 2},
-                          kfp={"host": "http://127.0.0.1:9", "token": "t0k", "namespace": ""})
-    finished = (await events_of(jp_fetch, run["id"]))[-1]
-    assert finished["ok"] is True
-    assert finished["output_url"] == "http://127.0.0.1:9/#/runs/details/r-1" and finished["output_path"] is None
-    assert seen["path"].endswith("demo.ipynb")
-    assert {k: seen[k] for k in ("host", "token", "parameters")} == {
-        "host": "http://127.0.0.1:9", "token": "t0k", "parameters": {"n": 2}}
-    assert "namespace" not in seen  # empty settings are left to the API's own defaults
+    run = await start_run(jp_fetch, "demo.ipynb", backend="kfp", parameters={},
+                          kfp={"host": url, "token": "t0k", "namespace": ""})
+    events = await events_of(jp_fetch, run["id"])
+    steps = [(e["step"], e["state"]) for e in events if e["type"] == "step"]
+    assert steps == [("make", "running"), ("make", "succeeded"), ("double", "running"), ("double", "succeeded")]
+    submitted = next(e for e in events if e["type"] == "submitted")
+    assert submitted["url"].endswith(f"/#/runs/details/{submitted['run_id']}")
+    finished = events[-1]
+    assert finished["ok"] is True and finished["output_url"] == submitted["url"] and finished["output_path"] is None
+    assert all(r.headers.get("authorization") == "Bearer t0k" for r in fake.requests if r.route)
+    assert sum(r.route == "/apis/v2beta1/runs/{run_id}" for r in fake.requests) == 5
+    status, history = await call(jp_fetch, "GET", "runs", params={"path": "demo.ipynb"})
+    assert history[0]["kfp_run_id"] == submitted["run_id"] and history[0]["state"] == "succeeded"
+    assert history[0]["steps"]["double"]["state"] == "succeeded"
+
+
+@pytest.mark.parametrize("final, state", [("FAILED", "failed"), ("CANCELED", "cancelled")])
+async def test_a_kubeflow_run_that_does_not_succeed_says_so(jp_fetch, write_notebook, fake_kfp, tmp_path,
+                                                           monkeypatch, final, state):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    fake, url = fake_kfp(["RUNNING", final], [{"make": "RUNNING"}, {"make": final, "double": "SKIPPED"}])
+    write_notebook("demo.ipynb", TWO_STEPS)
+    run = await start_run(jp_fetch, "demo.ipynb", backend="kfp", kfp={"host": url})
+    events = await events_of(jp_fetch, run["id"])
+    assert events[-1]["ok"] is False and final in events[-1]["error"]["message"]
+    assert [(e["step"], e["state"]) for e in events if e["type"] == "step"][-2:] == [("make", state), ("double", "skipped")]
+
+
+async def test_cancelling_a_kubeflow_run_terminates_it_on_the_server(jp_fetch, write_notebook, fake_kfp, tmp_path,
+                                                                   monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    fake, url = fake_kfp(["RUNNING"], [{"make": "RUNNING"}])  # runs until terminated
+    write_notebook("demo.ipynb", TWO_STEPS)
+    run = await start_run(jp_fetch, "demo.ipynb", backend="kfp", kfp={"host": url})
+    for _ in range(200):
+        _, now = await call(jp_fetch, "GET", "runs", run["id"])
+        if now["steps"].get("make", {}).get("state") == "running":
+            break
+        await asyncio.sleep(0.05)
+    await call(jp_fetch, "POST", "runs", run["id"], "cancel")
+    events = await events_of(jp_fetch, run["id"])
+    assert any(r.route == "/apis/v2beta1/runs/{run_id}:terminate" for r in fake.requests)
+    assert ("make", "cancelled") in [(e["step"], e["state"]) for e in events if e["type"] == "step"]
+    _, final = await call(jp_fetch, "GET", "runs", run["id"])
+    assert final["state"] == "cancelled"
 
 
 async def test_a_kubeflow_submission_that_fails_ends_the_run_with_its_message(jp_fetch, write_notebook,
