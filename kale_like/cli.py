@@ -6,19 +6,50 @@ import argparse
 import sys
 from typing import Sequence
 
-from .errors import KaleLikeError
+from .errors import KaleLikeError, NoSpace
 
 SPLIT_HELP = "how to cut the notebook into steps (auto: tags if any, else markdown headings, else cells)"
 
 
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised where the program is, so cleanup runs as for Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    import signal
+    import threading
+
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    handled = (signal.SIGTERM, signal.SIGHUP) if threading.current_thread() is threading.main_thread() else ()
+    previous = {signum: signal.signal(signum, _terminate) for signum in handled}
+    try:
+        return _dispatch(args)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         return int(args.handler(args) or 0)
+    except Terminated as exc:  # the run has stopped its processes and removed partial files
+        print(f"kale-like: terminated by signal {exc.signum}", file=sys.stderr)
+        return 128 + exc.signum
+    except NoSpace as exc:  # the run failed for want of disk, not for bad input
+        print(f"kale-like: error: {exc.render()}", file=sys.stderr)
+        return 1
     except KaleLikeError as exc:
         print(f"kale-like: error: {exc.render()}", file=sys.stderr)
         return 2
@@ -125,6 +156,9 @@ def _run(args) -> int:
         from .papermill_cli import write_step_output
 
         write_step_output(found, result)
+    if result.error and result.error.get("no_space"):
+        print(f"kale-like: error: no space left in {result.error['no_space']}", file=sys.stderr)
+        return 1
     if result.ok:
         print(f"kale-like: {len(found.pipeline.steps)} steps done in {result.seconds:.1f}s; "
               f"executed notebook: {result.output}", file=sys.stderr)

@@ -6,6 +6,7 @@ HTTP statuses in exactly one place each.
 """
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 
@@ -74,6 +75,19 @@ class DamagedData(MarshalError):
     def __init__(self, message: str, directory: str, hint: str | None = None):
         self.directory = directory
         super().__init__(message, None, hint)
+
+
+class NoSpace(KaleLikeError):
+    """A disk (or quota) filled up while we wrote into ``directory``."""
+
+    def __init__(self, directory: str):
+        self.directory = directory
+        super().__init__(f"no space left in {directory}")
+
+
+def is_no_space(exc: BaseException) -> bool:
+    """True for the errors a full disk or an exhausted quota gives."""
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 class StepFailed(KaleLikeError):

@@ -67,9 +67,9 @@ def merge_outputs(node: Any, records: dict[int, dict], parameters: dict, paramet
 
 
 def write_atomically(node: Any, path: str) -> None:
-    """Write the notebook to ``path`` atomically, with the user's umask applied."""
-    from kale_like.atomic_file import write_text_atomically
+    """Write the notebook through a temporary file that never outlives the write (see :mod:`kale_like.files`)."""
+    from kale_like.files import replace_atomically
     from kale_like.notebook.nbformat_loader import load_nbformat
-
     nbformat = load_nbformat()
-    write_text_atomically(path, lambda handle: nbformat.write(node, handle))
+
+    replace_atomically(path, lambda handle: nbformat.write(node, handle), suffix=".ipynb")

@@ -11,6 +11,7 @@ and numpy, pandas or dill are imported only when a value needs them.
 """
 from .builtin import default_registry
 from .codec import ENTRY_POINT_GROUP, Codec, CodecRegistry
+from .deferred import confirm_loaded
 from .group import load_group, save_group
 from .model import ARTIFACT, DATASET, MODEL, GroupInfo, MarshalContext
 from .travel import check_travels
@@ -23,6 +24,7 @@ def register_codec(codec: Codec) -> None:
 
 __all__ = [
     "ARTIFACT", "DATASET", "ENTRY_POINT_GROUP", "MODEL", "Codec", "CodecRegistry", "GroupInfo",
+    "confirm_loaded",
     "MarshalContext", "check_travels", "default_registry", "load_group", "register_codec",
     "save_group",
 ]

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import DamagedData, MarshalError
+from ..errors import DamagedData, MarshalError, NoSpace, is_no_space
 from .builtin import bundle_codec, default_registry
+from . import deferred
 from .checksum import digest_files, mismatches, preferred_algorithm
 from .codec import Codec
 from .failures import load_failure, save_failure, variables_phrase, write_failure
@@ -15,6 +16,8 @@ from .meta import BUNDLE, META, SINGLE, build_meta, read_meta, version_skew, wri
 from .model import ARTIFACT, GroupInfo, MarshalContext
 from .publish import empty_directory, staged_directory
 from .travel import check_travels
+
+DEFER_FROM = 32 << 20  # below this a check costs under 2 ms: not worth a thread
 
 
 def save_group(directory: str | os.PathLike[str], values: dict[str, object],
@@ -48,15 +51,22 @@ def save_group(directory: str | os.PathLike[str], values: dict[str, object],
             write_meta(staging, build_meta(values, codec=codec.name, kind=kind, layout=layout,
                                            nbytes=nbytes, step=context.step, checksums=checksums))
     except OSError as exc:
+        if is_no_space(exc):
+            raise NoSpace(str(final.parent)) from exc
         raise write_failure(values, context, final, exc) from exc
     return GroupInfo(tuple(values), codec.name, kind, nbytes)
 
 
-def load_group(directory: str | os.PathLike[str]) -> dict[str, object]:
-    """Load every variable of a group written by :func:`save_group`."""
+def load_group(directory: str | os.PathLike[str], *, defer_large: bool = False) -> dict[str, object]:
+    """Load every variable of a group written by :func:`save_group`.
+
+    Every file is checked against its checksum first; with ``defer_large`` files of
+    ``DEFER_FROM`` bytes or more are checked in the background instead, and the caller
+    must call :func:`kale_like.marshal.confirm_loaded` before trusting what it computed.
+    """
     path = Path(directory)
     meta = _read_meta(path)
-    _verify(path, meta)
+    _verify(path, meta, defer_large)
     codec = default_registry().named(meta["codec"])
     if codec is None:
         raise load_failure(path, meta, LookupError(
@@ -75,22 +85,38 @@ def load_group(directory: str | os.PathLike[str]) -> dict[str, object]:
     return loaded
 
 
-def _verify(path: Path, meta: Mapping[str, Any]) -> None:
+def _verify(path: Path, meta: Mapping[str, Any], defer_large: bool) -> None:
     """Refuse a group whose files differ from what was written (see :mod:`.checksum`)."""
     checksums = meta["checksums"]
-    present = {child.name for child in path.iterdir()} - {META}
+    algorithm = str(checksums.get("algorithm"))
     recorded: dict[str, str] = checksums["files"]
+    present = {child.name: child.stat().st_size for child in path.iterdir() if child.name != META}
+    extra = sorted(set(present) - set(recorded))
+    if extra:
+        raise _damaged(path, meta, extra)
+    later = {n: d for n, d in recorded.items() if defer_large and present.get(n, 0) >= DEFER_FROM}
+    now = {n: d for n, d in recorded.items() if n not in later}
+    problem = _check(path, meta, now, algorithm)
+    if problem is not None:
+        raise problem
+    if later:
+        deferred.start(lambda: _check(path, meta, later, algorithm))
+
+
+def _check(path: Path, meta: Mapping[str, Any], recorded: Mapping[str, str], algorithm: str) -> DamagedData | None:
     try:
-        bad = mismatches(path, recorded, str(checksums.get("algorithm")))
+        bad = mismatches(path, recorded, algorithm)
     except LookupError as exc:
         raise MarshalError(f"{path} cannot be checked: {exc}") from exc
-    bad += sorted(present - set(recorded))
-    if bad:
-        raise DamagedData(
-            f"{variables_phrase(meta['names'])} saved by step '{meta.get('step', '?')}' cannot be "
-            f"loaded from {path}: its files are damaged or incomplete ({', '.join(bad)} "
-            f"{'does' if len(bad) == 1 else 'do'} not match what was written)",
-            directory=str(path), hint="hint: run the step that produced it again")
+    return _damaged(path, meta, bad) if bad else None
+
+
+def _damaged(path: Path, meta: Mapping[str, Any], bad: list[str]) -> DamagedData:
+    return DamagedData(
+        f"{variables_phrase(meta['names'])} saved by step '{meta.get('step', '?')}' cannot be "
+        f"loaded from {path}: its files are damaged or incomplete ({', '.join(bad)} "
+        f"{'does' if len(bad) == 1 else 'do'} not match what was written)",
+        directory=str(path), hint="hint: run the step that produced it again")
 
 
 def _save_with_fallback(codec: Codec, payload: object, staging: Path,

@@ -16,10 +16,10 @@ import time
 import traceback
 from dataclasses import asdict
 
-from ..errors import DamagedData, KaleLikeError
+from ..errors import DamagedData, KaleLikeError, NoSpace, is_no_space
 from .capture import SINK, StepShell, StreamCapture, make_shell
 from .fdcapture import FdCapture
-from .spec import CellRecord, StepReport, StepSpec
+from .spec import EXIT_NO_SPACE, CellRecord, StepReport, StepSpec
 
 RNG_KEY = "__rng__"
 EVERYTHING = "__everything__"
@@ -33,21 +33,41 @@ def run_spec_file(spec_path: str) -> None:
     started = time.perf_counter()
     try:
         report = execute(spec)
+        _confirm_inputs(report)
     except BaseException as exc:  # noqa: BLE001 - the report must always be written
         report = StepReport(spec.step, ok=False, error={
             "message": f"internal error while running step: {type(exc).__name__}: {exc}",
             "traceback": traceback.format_exc()})
     report.seconds = time.perf_counter() - started
-    write_report(spec.result_path, report)
+    try:
+        write_report(spec.result_path, report)
+    except OSError as exc:
+        os._exit(EXIT_NO_SPACE if is_no_space(exc) else 1)
     sys.stdout.flush()
     os._exit(0)
 
 
+def _confirm_inputs(report: StepReport) -> None:
+    """Large inputs are checked while the cells run; the result counts only if they were intact."""
+    from ..marshal import confirm_loaded
+
+    try:
+        confirm_loaded()
+    except DamagedData as exc:
+        report.ok = False
+        report.error = {"message": exc.render(), "cell": None, "line": None, "damaged_input": exc.directory}
+
+
 def write_report(path: str, report: StepReport) -> None:
     tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(asdict(report), handle)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(asdict(report), handle)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 def execute(spec: StepSpec) -> StepReport:
@@ -216,7 +236,7 @@ def _load_inputs(shell: StepShell, spec: StepSpec, report: StepReport) -> bool:
             by_group.setdefault(group, []).append(name)
     for group, names in by_group.items():
         try:
-            values = load_group(group)
+            values = load_group(group, defer_large=True)
         except KaleLikeError as exc:
             report.ok = False
             report.error = {"message": exc.render(), "cell": None, "line": None}
@@ -342,3 +362,5 @@ def _save_outputs(shell: StepShell, spec: StepSpec, report: StepReport) -> None:
         location = exc.location
         report.error = {"message": exc.message, "cell": location.cell if location else None,
                         "line": location.line if location else None, "hint": exc.hint}
+        if isinstance(exc, NoSpace):
+            report.error["no_space"] = exc.directory

@@ -14,7 +14,8 @@ import pytest
 
 import kale_like
 from kale_like.errors import DamagedData, MarshalError
-from kale_like.marshal import MarshalContext, load_group, save_group
+from kale_like.marshal import MarshalContext, confirm_loaded, load_group, save_group
+from kale_like.marshal.group import DEFER_FROM
 
 from .proc_harness import cli, entries, outputs, overwrite, warnings_in, write_notebook
 
@@ -84,6 +85,27 @@ def test_a_removed_file_is_refused(tmp_path: Path) -> None:
         load_group(directory)
 
 
+def test_large_buffer_checked_in_the_background_is_still_caught(tmp_path: Path) -> None:
+    directory = _group(tmp_path, {"x": np.zeros(DEFER_FROM // 8 + 1000)})
+    overwrite(directory / "buffers.bin", DEFER_FROM // 2, b"\x01" * 4096)
+    loaded = load_group(directory, defer_large=True)  # returns at once; the check runs beside
+    assert loaded["x"].shape == (DEFER_FROM // 8 + 1000,)
+    with pytest.raises(DamagedData, match="buffers.bin"):
+        confirm_loaded()
+    confirm_loaded()  # reported once, then forgotten
+
+
+def test_small_files_are_checked_before_loading_even_when_deferring(tmp_path: Path) -> None:
+    directory = _group(tmp_path, {"x": np.zeros(DEFER_FROM // 8 + 1000), "label": "abc" * 100})
+    stream = directory / "values.pkl"
+    data = stream.read_bytes()
+    at = data.index(b"abcabc")
+    overwrite(stream, at, b"ABC")
+    with pytest.raises(DamagedData, match="values.pkl"):
+        load_group(directory, defer_large=True)
+    confirm_loaded()
+
+
 def test_checksum_covers_alignment_padding_and_several_buffers(tmp_path: Path) -> None:
     # Views and odd sizes put gaps between blocks in buffers.bin; all of it is covered.
     base = np.arange(300_001, dtype=np.int8)
@@ -124,6 +146,20 @@ def test_damaged_cached_buffer_is_recomputed_not_served(tmp_path: Path) -> None:
     again = cli("run", str(nb), "--split", "cells", "--out", str(out), "--workdir", str(workdir))
     assert again.returncode == 0 and warnings_in(again.stderr) == []  # the entry was replaced
     assert outputs(out)[1] == f"{TOTAL}\n"
+
+
+def test_damaged_large_value_checked_while_the_step_runs_is_recomputed(tmp_path: Path) -> None:
+    producer = "import numpy as np\nx = np.arange(5_000_000, dtype=np.float64)"  # 40 MB: checked in the background
+    nb = write_notebook(tmp_path / "nb.ipynb", producer, "print(float(x.sum()))")
+    workdir, out = tmp_path / "work", tmp_path / "out.ipynb"
+    assert cli("run", str(nb), "--split", "cells", "--out", str(out), "--workdir", str(workdir)).returncode == 0
+    overwrite(entries(workdir)["cell_1"] / "values" / "buffers.bin", 30_000_000, b"\x00" * 4096)
+    write_notebook(nb, producer, "print(float(x.sum()))\n")
+    result = cli("run", str(nb), "--split", "cells", "--out", str(out), "--workdir", str(workdir))
+    assert result.returncode == 0, result.stderr
+    assert outputs(out)[1] == f"{float(np.arange(5_000_000, dtype=np.float64).sum())}\n"
+    [warning] = warnings_in(result.stderr)
+    assert "step 'cell_1'" in warning
 
 
 def test_damaged_small_value_is_recomputed(tmp_path: Path) -> None:

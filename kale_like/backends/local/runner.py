@@ -14,7 +14,8 @@ from typing import Any
 
 from ...build import Plan
 from ...pipeline import Step, StepCell
-from ...runtime.spec import StepSpec
+from ...errors import NoSpace, is_no_space
+from ...runtime.spec import EXIT_NO_SPACE, StepSpec
 from .. import EventSink, RunOptions, RunResult
 from .cache import entry_dir, invalidate, lookup, parameter_value_key, seal, step_key
 from ..executed import execution_plan, merge_outputs, write_atomically
@@ -78,6 +79,7 @@ class LocalRun:
         self.state = _State(states={s.name: "waiting" for s in self.pipeline.steps})
         self.attempts: dict[str, int] = {}
         self.retry: list[str] = []
+        self.zygote: Zygote | None = None
         self.recomputed: set[str] = set()  # producers recomputed because their values were damaged
         self.requeued: set[str] = set()    # steps re-run after such a recompute (once each)
         # nbformat takes seconds to import on some machines: read the source notebook
@@ -150,18 +152,24 @@ class LocalRun:
                    "edges": [list(e) for e in self.pipeline.edges()]})
         for name in self.pipeline.order:
             self.emit({"type": "step", "step": name, "state": "waiting", "elapsed": 0.0})
-        zygote = None
         try:
-            zygote = self._schedule()
-        finally:
-            if zygote is not None:
-                warm.park(self.plan.notebook, zygote)
-            else:
-                unused = warm.claim(self.plan.notebook)  # every step came from the cache
-                if unused is not None:
-                    warm.park(self.plan.notebook, unused)
-        result = self._finish(time.perf_counter() - began)
-        return result
+            self._schedule()
+        except BaseException as exc:
+            # Interrupted (Ctrl-C, SIGTERM, an error of ours): nothing of this run may outlive it.
+            if self.zygote is not None:
+                self.zygote.kill_all()
+                self.zygote.close()
+            warm.discard(self.plan.notebook)
+            if is_no_space(exc):
+                raise NoSpace(self.workdir) from exc
+            raise
+        if self.zygote is not None:
+            warm.park(self.plan.notebook, self.zygote)
+        else:
+            unused = warm.claim(self.plan.notebook)  # every step came from the cache
+            if unused is not None:
+                warm.park(self.plan.notebook, unused)
+        return self._finish(time.perf_counter() - began)
 
     def _schedule(self) -> Zygote | None:
         pending = list(self.pipeline.order)
@@ -181,6 +189,7 @@ class LocalRun:
             for name in launchable[: max(0, self.jobs - len(running))]:
                 if zygote is None:
                     zygote = warm.claim(self.plan.notebook) or warm.start(self.plan.notebook, self.workdir)
+                    self.zygote = zygote
                 pending.remove(name)
                 running[name] = self._launch(zygote, name)
                 progressed = True
@@ -297,6 +306,11 @@ class LocalRun:
         settings = self.pipeline.step(run.step).settings
         succeeded = os.path.exists(report) and _report_ok(report)
         if not succeeded and self._recompute_damaged(run.step, report, running):
+            return
+        no_space = status == EXIT_NO_SPACE and not os.path.exists(report) or _no_space_in(report)
+        if no_space:
+            shutil.rmtree(entry_dir(self.workdir, run.key), ignore_errors=True)  # partial; frees space
+            self._fail(run.step, {"message": f"no space left in {self.workdir}", "no_space": self.workdir})
             return
         attempts = self.attempts.get(run.step, 1)
         if not succeeded and settings.retries and attempts <= settings.retries:
@@ -433,6 +447,14 @@ class LocalRun:
         traceback = error.get("traceback") or []
         error["traceback"] = "\n".join(traceback) if isinstance(traceback, list) else str(traceback)
         return error
+
+
+def _no_space_in(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return bool((json.load(handle).get("error") or {}).get("no_space"))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _damaged_input(path: str) -> str | None:

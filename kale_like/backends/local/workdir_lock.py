@@ -91,8 +91,9 @@ def _busy(path: str, holder: str, waited: float) -> WorkdirBusy:
 
 def _describe_holder(fd: int, notebook: str | None) -> None:
     info = {"pid": os.getpid(), "host": socket.gethostname(), "notebook": notebook, "started": time.time()}
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, json.dumps(info).encode(), 0)
+    with contextlib.suppress(OSError):  # only informative; a full disk must not stop the run here
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(info).encode(), 0)
 
 
 def _holder(path: str) -> str:
