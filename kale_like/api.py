@@ -17,8 +17,13 @@ def plan(path: str | os.PathLike, split: str = "auto", parameters: dict | None =
 
 
 def plan_for_run(path: str | os.PathLike, split: str, parameters: dict | None, backend: str,
-                 workdir: str | None) -> Plan:
-    """Like :func:`plan`, but a local run's warm parent starts while the analysis runs."""
+                 workdir: str | None, out: str | None = None) -> Plan:
+    """Like :func:`plan`, but a local run's warm parent starts while the analysis runs.
+
+    ``out`` and ``workdir`` are checked first: a bad path is refused before anything runs."""
+    from .run_paths import check_run_paths
+
+    check_run_paths(out, workdir)
     notebook = load_notebook(path)
     if backend != "local":
         return build_plan(notebook, split, overrides=parameters or None)
@@ -66,7 +71,7 @@ def run(path: str | os.PathLike, *, out: str | None = None, split: str = "auto",
         jobs: int | None = None, cache: bool = True, backend: str = "local", workdir: str | None = None,
         on_event: Callable[[dict], None] | None = None, cancel: threading.Event | None = None) -> RunResult:
     """Run the notebook as a pipeline and write the executed notebook."""
-    found = plan_for_run(path, split, parameters, backend, workdir)
+    found = plan_for_run(path, split, parameters, backend, workdir, out)
     options = RunOptions(out=out, parameters=dict(parameters or {}), jobs=jobs, cache=cache, workdir=workdir)
     return get_backend(backend).run(found, options, on_event or (lambda event: None), cancel)
 

@@ -135,7 +135,8 @@ def _run(args) -> int:
     if args.help_parameters:
         return _print_parameters(api.plan(args.notebook, args.split, overrides))
     backend = args.backend if not args.sweep else "sweep"
-    found = api.plan_for_run(args.notebook, args.split, overrides, backend, args.workdir)
+    found = api.plan_for_run(args.notebook, args.split, overrides, backend, args.workdir,
+                             None if args.sweep else args.out)
     unknown = check_overrides(found, overrides)
     if unknown:
         known = ", ".join(p.name for p in found.pipeline.parameters) or "none"

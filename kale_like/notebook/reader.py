@@ -6,7 +6,8 @@ import os
 from typing import Any
 
 from ..errors import Location, NotebookError
-from .model import Cell, Notebook, NotebookSettings
+from .model import Cell, Notebook
+from .settings import read_settings
 from .tags import parse_tags
 
 
@@ -16,7 +17,7 @@ def load_notebook(path: str | os.PathLike) -> Notebook:
     v4 files are parsed with the standard library: importing nbformat costs seconds
     on machines where jsonschema's format checkers are installed, and ``kale-like
     validate`` must answer in a fraction of that. Older versions go through
-    nbformat, which upgrades them.
+    nbformat, which upgrades them. Errors name the path as the caller gave it.
     """
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -24,19 +25,28 @@ def load_notebook(path: str | os.PathLike) -> Notebook:
     if os.path.isdir(path):
         raise NotebookError(f"{path}: is a directory, not a notebook")
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8-sig") as handle:
             text = handle.read()
     except UnicodeDecodeError as exc:
-        raise NotebookError(f"{path}: not a text file ({exc.reason})") from None
-    try:
-        node = json.loads(text)
-    except ValueError as exc:
-        raise NotebookError(f"{path}: not a valid notebook: the file is not JSON ({exc})") from None
+        raise NotebookError(f"{path}: not a text file ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise NotebookError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    node = parse_json(text, path)
     if not isinstance(node, dict) or not isinstance(node.get("cells", []), list):
         raise NotebookError(f"{path}: not a valid notebook: expected an object with a 'cells' list")
     if node.get("nbformat") != 4:
         node = _upgraded(text, path)
     return notebook_from_node(node, path)
+
+
+def parse_json(text: str, where: str) -> Any:
+    """``json.loads`` with every way it fails as one :class:`NotebookError`."""
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise NotebookError(f"{where}: not a valid notebook: the file is not JSON ({exc})") from None
+    except RecursionError:
+        raise NotebookError(f"{where}: not a valid notebook: its JSON nests too deeply") from None
 
 
 def _upgraded(text: str, path: str) -> Any:
@@ -50,86 +60,88 @@ def _upgraded(text: str, path: str) -> Any:
 
 
 def notebook_from_node(node: Any, path: str | None = None) -> Notebook:
-    """Build a :class:`Notebook` from an in-memory ``nbformat.NotebookNode``."""
+    """Build a :class:`Notebook` from an in-memory ``nbformat.NotebookNode`` (or plain JSON data).
+
+    Everything kale_like later relies on is checked here, so that a malformed notebook
+    is one error naming the cell, never a crash deeper in.
+    """
     where = path or "notebook"
-    language = _kernel_language(node)
+    if not isinstance(node, dict):
+        raise NotebookError(f"{where}: not a valid notebook: expected a JSON object")
+    meta = node.get("metadata")
+    if meta is not None and not isinstance(meta, dict):
+        raise NotebookError(f"{where}: not a valid notebook: 'metadata' must be an object")
+    language = _kernel_language(meta or {}, where)
     if language != "python":
         raise NotebookError(f"{where}: the kernel language is '{language}'; kale_like runs Python notebooks only")
-    cells = []
-    for index, raw in enumerate(node.get("cells", [])):
-        if not isinstance(raw, dict) or raw.get("cell_type") not in ("code", "markdown", "raw"):
-            raise NotebookError(f"{where}: cell {index + 1} is malformed (no valid cell_type)")
-        cell_type = raw["cell_type"]
-        tags = raw.get("metadata", {}).get("tags", []) or []
-        if not isinstance(tags, (list, tuple)):
-            raise NotebookError(f"{where}: cell {index + 1}: metadata.tags must be a list")
-        source = raw.get("source", "")
-        if isinstance(source, list):
-            source = "".join(source)
-        parsed = parse_tags(tags, index + 1) if cell_type == "code" else parse_tags([], index + 1)
-        cells.append(Cell(index=index, cell_type=cell_type, source=source, tags=parsed,
-                          cell_id=raw.get("id")))
+    raw_cells = node.get("cells", [])
+    if not isinstance(raw_cells, list):
+        raise NotebookError(f"{where}: not a valid notebook: 'cells' must be a list")
+    cells = tuple(_cell(raw, index, where) for index, raw in enumerate(raw_cells))
     if not any(c.cell_type == "code" and c.source.strip() for c in cells):
         raise NotebookError(f"{where}: the notebook has no code to run")
-    return Notebook(path=path, cells=tuple(cells), settings=_settings(node.get("metadata", {})),
-                    kernel_language=language)
+    try:
+        settings = read_settings(meta)
+        _check_text(settings, f"{where}: notebook metadata")
+    except NotebookError as exc:
+        raise NotebookError(f"{where}: {exc.message}", hint=exc.hint) from None
+    return Notebook(path=path, cells=cells, settings=settings, kernel_language=language)
 
 
-def _kernel_language(node: Any) -> str:
-    meta = node.get("metadata", {}) or {}
-    info = meta.get("language_info", {}) or {}
-    spec = meta.get("kernelspec", {}) or {}
+def _cell(raw: Any, index: int, where: str) -> Cell:
+    number = index + 1
+    if not isinstance(raw, dict) or raw.get("cell_type") not in ("code", "markdown", "raw"):
+        raise NotebookError(f"{where}: cell {number} is malformed (no valid cell_type)")
+    cell_type = raw["cell_type"]
+    meta = raw.get("metadata") or {}
+    if not isinstance(meta, dict):
+        raise NotebookError(f"{where}: cell {number}: metadata must be an object")
+    tags = meta.get("tags") or []
+    if not isinstance(tags, (list, tuple)):
+        raise NotebookError(f"{where}: cell {number}: metadata.tags must be a list")
+    source = raw.get("source", "")
+    if isinstance(source, list) and all(isinstance(part, str) for part in source):
+        source = "".join(source)
+    if not isinstance(source, str):
+        raise NotebookError(f"{where}: cell {number}: the source must be text (a string or a list of strings)")
+    cell_id = raw.get("id")
+    if cell_id is not None and not isinstance(cell_id, str):
+        raise NotebookError(f"{where}: cell {number}: the id must be a string")
+    _check_text((source, tags, cell_id), f"{where}: cell {number}")
+    parsed = parse_tags(tags, number) if cell_type == "code" else parse_tags([], number)
+    return Cell(index=index, cell_type=cell_type, source=source, tags=parsed, cell_id=cell_id)
+
+
+def _check_text(value: Any, where: str) -> None:
+    """Refuse lone surrogates (``"\\ud800"`` is valid JSON but no valid text): nothing could
+    write them to a file, a YAML document or a step process later."""
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise NotebookError(f"{where}: holds an invalid character ({exc.object[exc.start]!a}, "
+                                    "a lone surrogate)") from None
+        elif isinstance(item, dict):
+            todo += [*item.keys(), *item.values()]
+        elif isinstance(item, (list, tuple)):
+            todo += list(item)
+        elif hasattr(item, "__dataclass_fields__"):
+            todo += [getattr(item, name) for name in item.__dataclass_fields__]
+
+
+def _kernel_language(meta: dict[str, Any], where: str) -> str:
+    info = meta.get("language_info") or {}
+    spec = meta.get("kernelspec") or {}
+    for key, value in (("language_info", info), ("kernelspec", spec)):
+        if not isinstance(value, dict):
+            raise NotebookError(f"{where}: not a valid notebook: metadata.{key} must be an object")
     language = info.get("name") or spec.get("language") or "python"
-    return str(language).lower()
-
-
-def _settings(meta: dict[str, Any]) -> NotebookSettings:
-    ours = dict(meta.get("kubeflow_notebook", {}) or {})
-    ours.update(meta.get("kale_like", {}) or {})
-    volumes = ours.get("volumes", []) or []
-    if not isinstance(volumes, list):
-        raise NotebookError("notebook metadata: kale_like.volumes must be a list")
-    volumes, minikf_only = _without_minikf_settings(ours, volumes)
-    defaults = ours.get("step_defaults", {}) or {}
-    if not isinstance(defaults, dict):
-        raise NotebookError("notebook metadata: kale_like.step_defaults must be a mapping")
-    return NotebookSettings(
-        pipeline_name=ours.get("pipeline_name"),
-        description=ours.get("pipeline_description", ours.get("description", "")) or "",
-        experiment=ours.get("experiment_name", (ours.get("experiment") or {}).get("name")
-                            if isinstance(ours.get("experiment"), dict) else ours.get("experiment")),
-        base_image=ours.get("docker_image", ours.get("base_image")) or None,
-        kfp_host=ours.get("kfp_host") or None,
-        step_defaults=defaults,
-        volumes=tuple(volumes),
-        minikf_only=tuple(minikf_only),
-    )
-
-
-# Kale's metadata flags that ask MiniKF's Rok to snapshot the notebook's volumes.
-MINIKF_FLAGS = {"snapshot_volumes": "snapshot the notebook's volumes before the run",
-                "autosnapshot": "snapshot every step's volumes after it runs"}
-
-
-def _without_minikf_settings(meta: dict[str, Any], volumes: list[Any]) -> tuple[list[Any], list[str]]:
-    """Drop the settings only MiniKF can honour, with a sentence for each saying what happens.
-
-    Kale accepts them anywhere and MiniKF acts on them; elsewhere there is no Rok to
-    clone or snapshot with, so refusing the notebook would only block a run that works.
-    """
-    kept, notes = [], []
-    for number, volume in enumerate(volumes):
-        if isinstance(volume, dict) and volume.get("type") == "clone":
-            notes.append(f"notebook metadata: volumes[{number}] ('{volume.get('name', '')}' at "
-                         f"{volume.get('mount_point', '?')}) is a MiniKF clone of the notebook's volume; "
-                         "kale_like does not clone volumes, so it is left out and steps run without it "
-                         "(list an existing claim with type 'pvc' to mount it)")
-        else:
-            kept.append(volume)
-    for flag, meaning in MINIKF_FLAGS.items():
-        if meta.get(flag):
-            notes.append(f"notebook metadata: {flag} asks MiniKF to {meaning}; ignored (no snapshot is taken)")
-    return kept, notes
+    if not isinstance(language, str):
+        raise NotebookError(f"{where}: not a valid notebook: the kernel language must be a string")
+    return language.lower()
 
 
 def _first_line(exc: BaseException) -> str:
@@ -137,4 +149,4 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-__all__ = ["load_notebook", "notebook_from_node", "Location"]
+__all__ = ["load_notebook", "notebook_from_node", "parse_json", "Location"]

@@ -92,7 +92,12 @@ def parse_tags(tags: list[str] | tuple[str, ...], cell: int) -> CellTags:
     state: dict = {"prev": [], "limits": [], "requests": [], "annotations": [], "labels": [],
                    "secrets": [], "env": [], "ignored": []}
     for raw in tags:
-        tag = str(raw).strip()
+        if not isinstance(raw, str):
+            # JupyterLab only writes strings; a number or a list here was put there by hand
+            # or by a tool, and dropping or stringifying it would change the pipeline silently.
+            raise TagError(f"tag {raw!r} is not a string", Location(cell=cell),
+                           hint="tags are strings such as 'step:train'")
+        tag = raw.strip()
         if not tag or tag == EMPTY_KALE_BLOCK:
             continue
         _apply_tag(tag, state, Location(cell=cell))
@@ -201,10 +206,10 @@ def _parse_env(rest: str, tag: str, state: dict, where: Location) -> None:
     state["env"].append((name, value))
 
 
-def _parse_count(field_name: str):
+def _parse_count(field_name: str, minimum: int = 0):
     def parse(rest: str, tag: str, state: dict, where: Location) -> None:
-        if not (rest.isascii() and rest.isdigit()):
-            raise _bad(tag, f"{field_name}: takes a whole number", where)
+        if not (rest.isascii() and rest.isdigit()) or int(rest) < minimum:
+            raise _bad(tag, f"{field_name}: takes a whole number{' of seconds, at least 1' if minimum else ''}", where)
         state[field_name] = int(rest)
     return parse
 
@@ -213,5 +218,5 @@ _PARSERS = {
     "step": _parse_step, "block": _parse_step, "prev": _parse_prev, "limit": _parse_limit,
     "request": _parse_request, "image": _parse_image, "annotation": _parse_annotation,
     "label": _parse_label, "cache": _parse_cache, "secret": _parse_secret, "env": _parse_env,
-    "retries": _parse_count("retries"), "timeout": _parse_count("timeout"),
+    "retries": _parse_count("retries"), "timeout": _parse_count("timeout", minimum=1),
 }

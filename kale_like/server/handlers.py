@@ -35,8 +35,9 @@ from tornado.iostream import StreamClosedError
 
 from .errors import error_response
 from .history import history_dir
-from .paths import api_path_of, check_api_path, draft_copy, resolve_notebook
-from .runs import RunRegistry
+from .offload import DEFAULT_SECONDS, MAX_CODE_CHARACTERS, Offload, code_characters
+from .paths import api_path_of, check_api_path, draft_copy, relative_text, resolve_notebook
+from .runs import RunRegistry, run_error_of
 from .wording import panel_diagnostics
 
 _HEARTBEAT_SECONDS = 15.0
@@ -55,14 +56,41 @@ class KaleLikeHandler(APIHandler):
     def runs(self) -> RunRegistry:
         return self.settings["kale_like_runs"]
 
+    @property
+    def offload(self) -> Offload:
+        return self.settings["kale_like_offload"]
+
     def body(self) -> dict[str, Any]:
         try:
-            body = self.get_json_body() or {}
-        except tornado.web.HTTPError:
-            raise tornado.web.HTTPError(400, "the request body is not valid JSON") from None
+            text = self.request.body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise tornado.web.HTTPError(400, f"the request body is not UTF-8 text (byte {exc.start})") from None
+        if not text.strip():
+            return {}
+        try:
+            body = json.loads(text)
+        except ValueError as exc:
+            raise tornado.web.HTTPError(400, f"the request body is not valid JSON ({exc})") from None
+        except RecursionError:
+            raise tornado.web.HTTPError(400, "the request body's JSON nests too deeply") from None
         if not isinstance(body, dict):
             raise tornado.web.HTTPError(400, "the request body must be a JSON object")
         return body
+
+    async def notebook_path(self, body: dict[str, Any]) -> str:
+        """The notebook's OS path; remembered so that error messages show the API path instead."""
+        os_path = await resolve_notebook(self.contents_manager, body.get("path"))
+        self._known_paths[os_path] = "/".join(check_api_path(body.get("path")))
+        return os_path
+
+    @property
+    def _known_paths(self) -> dict[str, str]:
+        if not hasattr(self, "_kale_like_paths"):
+            self._kale_like_paths: dict[str, str] = {}
+        return self._kale_like_paths
+
+    def relative(self, text: str) -> str:
+        return relative_text(text, getattr(self.contents_manager, "root_dir", None), self._known_paths)
 
     def split_of(self, body: dict[str, Any]) -> str:
         split = body.get("split") or "auto"
@@ -77,7 +105,7 @@ class KaleLikeHandler(APIHandler):
             self.set_status(status_code)
         else:
             payload = {"message": self._reason}
-        self.finish(json.dumps(payload))
+        self.finish(self.relative(json.dumps(payload)))
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         status, _ = error_response(value)
@@ -102,23 +130,27 @@ class AnalyzeHandler(KaleLikeHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
         body = self.body()
-        os_path = await resolve_notebook(self.contents_manager, body.get("path"))
+        os_path = await self.notebook_path(body)
         split = self.split_of(body)
         if body.get("content") is None:
-            result = await asyncio.to_thread(_api().analyze, os_path, split)
+            result = await self.offload.call(_api().analyze, os_path, split)
         else:
+            if code_characters(body["content"]) > MAX_CODE_CHARACTERS:
+                raise tornado.web.HTTPError(413, f"the notebook holds more than {MAX_CODE_CHARACTERS:,} characters "
+                                                 "of code, more than the panel analyses")
             with draft_copy(os_path, body["content"]) as draft:
-                result = await asyncio.to_thread(_api().analyze, draft, split)
-        self.finish(json.dumps(panel_diagnostics(result), default=str))
+                self._known_paths[draft] = self._known_paths[os_path]
+                result = await self.offload.call(_api().analyze, draft, split)
+        self.finish(self.relative(json.dumps(panel_diagnostics(result), default=str)))
 
 
 class CompileHandler(KaleLikeHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
         body = self.body()
-        os_path = await resolve_notebook(self.contents_manager, body.get("path"))
+        os_path = await self.notebook_path(body)
         split = self.split_of(body)
-        yaml_text = await asyncio.to_thread(_compile_to_text, os_path, split)
+        yaml_text = await self.offload.call(_compile_to_text, os_path, split)
         stem = os.path.splitext(os.path.basename(os_path))[0]
         self.finish(json.dumps({"filename": f"{stem}.yaml", "yaml": yaml_text}))
 
@@ -149,9 +181,9 @@ class RunsHandler(KaleLikeHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
         body = self.body()
-        os_path = await resolve_notebook(self.contents_manager, body.get("path"))
+        os_path = await self.notebook_path(body)
         options = _run_options(body, self.split_of(body))
-        runner = _runner(_api(), os_path, options, _kfp_options(body))
+        runner = _without_server_paths(_runner(_api(), os_path, options, _kfp_options(body)), self.relative)
         api_path = "/".join(check_api_path(body.get("path")))
         run = self.runs.start(api_path, options["backend"], runner, self._describe_output,
                               records=history_dir(os_path),
@@ -216,6 +248,23 @@ def _submit_and_follow(api: Any, os_path: str, options: dict[str, Any], kfp: dic
         "step": None, "cell": None, "line": None, "traceback": "",
         "message": f"the Kubeflow Pipelines run ended {state}; its page has the logs"}
     return SimpleNamespace(ok=state == "SUCCEEDED", output=url, error=error)
+
+
+def _without_server_paths(runner: Any, relative: Any) -> Any:
+    """The run's outcome as the browser sees it: an error's paths relative to the server root."""
+    def run(on_event: Any, cancel: Any) -> Any:
+        try:
+            result = runner(on_event, cancel)
+        except Exception as exc:  # noqa: BLE001 - reported as the run's end, like _execute does
+            return SimpleNamespace(ok=False, output=None, error=_relative_error(run_error_of(exc), relative))
+        error = getattr(result, "error", None)
+        return SimpleNamespace(ok=bool(getattr(result, "ok", False)), output=getattr(result, "output", None),
+                               error=_relative_error(error, relative) if isinstance(error, dict) else error)
+    return run
+
+
+def _relative_error(error: dict[str, Any], relative: Any) -> dict[str, Any]:
+    return {key: relative(value) if isinstance(value, str) else value for key, value in error.items()}
 
 
 def _kfp_options(body: dict[str, Any]) -> dict[str, str]:
@@ -287,6 +336,8 @@ class RunEventsHandler(KaleLikeHandler):
 def setup_handlers(web_app: Any, runs: RunRegistry) -> None:
     """Register the handlers under ``<base_url>/kale-like/``."""
     web_app.settings["kale_like_runs"] = runs
+    web_app.settings["kale_like_offload"] = Offload(
+        seconds=float(web_app.settings.get("kale_like_analysis_seconds", DEFAULT_SECONDS)))
     base = url_path_join(web_app.settings.get("base_url", "/"), "kale-like")
     run_id = r"(?P<run_id>[0-9a-f]{12})"
     web_app.add_handlers(".*$", [

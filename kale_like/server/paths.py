@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -97,3 +98,27 @@ def draft_copy(os_path: str, content: Any) -> Iterator[str]:
         yield draft
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def relative_text(text: str, root: str | None, known: dict[str, str] | None = None) -> str:
+    """``text`` with server-side absolute paths taken out: notebook paths become the
+    contents-API paths the browser sent, anything else under the root becomes relative
+    to it, and other places of this machine (temp folders, the home, Python's prefix)
+    keep only their last part."""
+    for os_path, api_path in sorted((known or {}).items(), key=lambda item: -len(item[0])):
+        text = text.replace(os_path, api_path)
+    for folder in _roots(root):
+        text = text.replace(folder + os.sep, "")
+    for folder in _private_places():
+        text = re.sub(re.escape(folder) + r"[^\s'\"]*", lambda found: os.path.basename(found.group()) or ".", text)
+    return text
+
+
+def _roots(root: str | None) -> list[str]:
+    return sorted({os.path.realpath(root), os.path.abspath(root)}, key=len, reverse=True) if root else []
+
+
+def _private_places() -> list[str]:
+    places = {tempfile.gettempdir(), os.path.realpath(tempfile.gettempdir()), os.path.expanduser("~"),
+              sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}
+    return sorted((p for p in places if p and p != os.sep), key=len, reverse=True)

@@ -7,9 +7,9 @@ knows about HTTP; handlers wait on a run from the event loop with :meth:`Run.wai
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
-import traceback
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -42,8 +42,9 @@ def run_error_of(exc: BaseException) -> dict[str, Any]:
     if isinstance(exc, KaleLikeError):
         message, trace = panel_words(exc.render()), getattr(exc, "traceback_text", "") or ""
     else:
-        message = f"{type(exc).__name__}: {exc}"
-        trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        # A bug of ours: the panel gets one line, the server log the traceback.
+        message, trace = f"internal error in kale_like: {type(exc).__name__}: {exc}", ""
+        logging.getLogger("kale_like").error("kale_like: a run ended with an internal error", exc_info=exc)
     return {"step": getattr(where, "step", None), "cell": getattr(where, "cell", None),
             "line": getattr(where, "line", None), "message": message, "traceback": trace}
 

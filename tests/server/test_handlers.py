@@ -173,7 +173,7 @@ async def test_user_errors_are_400_with_the_diagnostic_and_bugs_500(jp_fetch, wr
     monkeypatch.setattr(api, "analyze", bug)
     status, body = await call(jp_fetch, "POST", "analyze", body={"path": "demo.ipynb"})
     assert status == 500
-    assert body["message"] == "ZeroDivisionError: division by zero" and "Traceback" in body["traceback"]
+    assert body["message"] == "ZeroDivisionError: division by zero" and "Traceback" not in str(body)
 
 
 @pytest.mark.parametrize("body", [[1, 2], {"path": "demo.ipynb", "parameters": [1]},
