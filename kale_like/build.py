@@ -48,7 +48,7 @@ def build_plan(notebook: Notebook, split: str = "auto", overrides: dict | None =
             drafts = _merge_for_travel(drafts, flow)
             flow = compute_flow(drafts, analyses, names)
     findings = [a.syntax_error for a in analyses.values() if a.syntax_error] + flow.findings
-    findings += [note for a in analyses.values() for note in a.notes]
+    findings += [note for a in analyses.values() for note in a.notes] + drafts.notes
     findings += _travel_findings(flow)
     findings += [Finding("warning", "minikf-only", note) for note in notebook.settings.minikf_only]
     errors = [f for f in findings if f.severity == "error" and f.code == "cannot-travel"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .analysis.findings import Finding
 from .errors import Location, TagError
 from .notebook import Cell, Notebook
 
@@ -32,6 +33,7 @@ class Split:
     shared_cells: list[Cell]   # imports/functions-tagged cells, run at the start of every later step
     skipped: list[Cell]
     strategy: str
+    notes: list[Finding] = field(default_factory=list)  # what the split changed that the user should know
 
 
 def split_notebook(notebook: Notebook, strategy: str = "auto") -> Split:
@@ -110,6 +112,8 @@ def _place(split: Split, strategy: str, cell: Cell, current: StepDraft | None,
     if strategy == "tags" and tags.step:
         existing = next((d for d in split.steps if d.name == tags.step), None)
         if existing is not None:
+            if existing is not current:
+                split.notes.append(_separate_places(existing, cell))
             existing.cells.append(cell)
             existing.prev += [p for p in tags.prev if p not in existing.prev]
             return existing
@@ -128,6 +132,17 @@ def _place(split: Split, strategy: str, cell: Cell, current: StepDraft | None,
     names.add(draft.name)
     split.steps.append(draft)
     return draft
+
+
+def _separate_places(existing: StepDraft, cell: Cell) -> Finding:
+    """A step name used again after other steps: Kale joins such cells into one step, and
+    so does kale_like, but never silently (the joined cells run before the steps between)."""
+    earlier = ", ".join(str(c.number) for c in existing.cells)
+    return Finding("warning", "step-in-two-places",
+                   f"step '{existing.name}' is named in two separate places: cell{'s' if len(existing.cells) > 1 else ''} "
+                   f"{earlier} and cell {cell.number}, with other steps between; its cells are joined into one "
+                   f"step and run together (give cell {cell.number} a step name of its own to keep it after "
+                   f"the steps between)", cell.number, None, existing.name)
 
 
 def _slug(text: str) -> str:
