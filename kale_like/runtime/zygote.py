@@ -4,7 +4,8 @@ fork plus the step's own work, however many steps there are.
 
 Protocol, one JSON object per line: the runner writes ``{"spec": PATH}`` to our
 stdin; we answer ``{"spec": PATH, "pid": N}`` when the child starts and
-``{"pid": N, "status": CODE}`` when it exits.
+``{"pid": N, "status": CODE}`` when it exits. EOF on stdin means the runner is done
+with us, or gone: we kill every process of our session and exit (see ``procs``).
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import selectors
 import signal
 import sys
 import warnings
+
+from . import procs
 
 
 def main(argv: list[str]) -> None:
@@ -62,43 +65,42 @@ def _serve(protocol) -> None:
     selector.register(0, selectors.EVENT_READ)
     selector.register(wake_r, selectors.EVENT_READ)
     pending = b""
-    children = 0
-    stdin_open = True
-    while stdin_open or children:
+    while True:
         for key, _ in selector.select():
             if key.fd == wake_r:
                 os.read(wake_r, 4096)
-                children -= _reap(protocol)
+                _reap(protocol)
                 continue
             chunk = os.read(0, 65536)
             if not chunk:
-                stdin_open = False
-                selector.unregister(0)
-                continue
+                # The runner closed us, or its process died (Ctrl-C, SIGKILL, a server
+                # stopping): nothing we started may outlive it.
+                procs.kill_session(os.getpid(), keep=os.getpid())
+                return
             pending += chunk
             while b"\n" in pending:
                 line, pending = pending.split(b"\n", 1)
                 _fork(json.loads(line), protocol, (wake_r, wake_w))
-                children += 1
-        children -= _reap(protocol)
+        _reap(protocol)
 
 
-def _reap(protocol) -> int:
-    reaped = 0
+def _reap(protocol) -> None:
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return reaped
+            return
         if pid == 0:
-            return reaped
-        reaped += 1
+            return
         protocol.write(json.dumps({"pid": pid, "status": os.waitstatus_to_exitcode(status)}) + "\n")
 
 
 def _fork(request: dict, protocol, wake_fds: tuple[int, int]) -> None:
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:
+        os.setpgid(0, 0)  # the step's own group: a timeout kills it with its children
+        procs.die_with_parent(parent)
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         for fd in wake_fds:
@@ -108,6 +110,10 @@ def _fork(request: dict, protocol, wake_fds: tuple[int, int]) -> None:
 
         run_spec_file(request["spec"])
         os._exit(0)
+    try:
+        os.setpgid(pid, pid)  # also here, so the group exists before the runner hears of the pid
+    except OSError:
+        pass  # the child did it first (or already exited)
     protocol.write(json.dumps({"spec": request["spec"], "pid": pid}) + "\n")
 
 

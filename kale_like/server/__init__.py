@@ -19,16 +19,31 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 
 def _load_jupyter_server_extension(server_app: Any) -> None:
+    import atexit
+
+    from ..backends.local import zygote_client  # noqa: F401 - its exit hook must run after ours
     from .handlers import setup_handlers
     from .runs import RunRegistry
 
-    setup_handlers(server_app.web_app, RunRegistry())
+    runs = RunRegistry()
+    setup_handlers(server_app.web_app, runs)
+    # jupyter_server calls no unload hook for a function-style extension when it stops,
+    # so the process exit is where running pipelines are stopped (SIGTERM and Ctrl-C on
+    # the server both end in a normal exit; a SIGKILL is handled by the warm parents).
+    atexit.register(shutdown, runs)
     server_app.log.info("kale_like: server extension loaded at %s",
                         server_app.web_app.settings.get("base_url", "/") + "kale-like/")
 
 
 def _unload_jupyter_server_extension(server_app: Any) -> None:
-    """On server shutdown, ask every run still going to stop (their steps are processes)."""
     runs = server_app.web_app.settings.get("kale_like_runs")
     if runs is not None:
-        runs.cancel_all()
+        shutdown(runs)
+
+
+def shutdown(runs: Any) -> None:
+    """Stop every run of this server and every process they started, parked ones included."""
+    from ..backends.local.zygote_client import stop_all
+
+    runs.stop_all(timeout=5.0)
+    stop_all()

@@ -206,6 +206,13 @@ class RunRegistry:
         for run in list(self._runs.values()):
             run.cancel.set()
 
+    def stop_all(self, timeout: float) -> None:
+        """Cancel every run and wait (at most ``timeout`` s) until each has recorded its end."""
+        self.cancel_all()
+        deadline = time.monotonic() + timeout
+        while any(not run.finished for run in list(self._runs.values())) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
     def _forget_old(self) -> None:
         done = [r for r in sorted(self._runs.values(), key=lambda r: r.started) if r.finished]
         for run in done[: max(0, len(self._runs) - self._keep)]:

@@ -20,7 +20,10 @@ from .zygote_client import Zygote
 
 _started: dict[tuple[str, tuple[str, ...]], Zygote] = {}
 _lock = threading.Lock()
-IDLE_SECONDS = 300.0
+# Long enough for "Compile and Run" again after a small edit, short enough that an idle
+# parent (the notebook's libraries imported: often 100-300 MB) is gone soon after the
+# last run.
+IDLE_SECONDS = 30.0
 
 
 def preload_modules(notebook: Notebook) -> list[str]:
@@ -55,15 +58,23 @@ def claim(notebook: Notebook) -> Zygote | None:
         zygote = _started.pop(_key(notebook), None)
     if zygote is None or not zygote.alive():
         return None
+    timer = getattr(zygote, "idle_timer", None)
+    if timer is not None:
+        timer.cancel()  # in use again: the idle clock restarts when it is parked next
     zygote.drain()
     return zygote
 
 
 def park(notebook: Notebook, zygote: Zygote) -> None:
-    """Keep a healthy warm parent for the next run of this notebook."""
+    """Keep a healthy warm parent for the next run of this notebook.
+
+    Whatever the run's steps left running (background processes) is stopped first:
+    nothing of a run outlives it, only the idle parent does.
+    """
+    zygote.kill_strays()
     key = _key(notebook)
     with _lock:
-        keep = zygote.alive() and key not in _started
+        keep = zygote.alive() and key not in _started and IDLE_SECONDS > 0
         if keep:
             _started[key] = zygote
     if not keep:
@@ -71,6 +82,7 @@ def park(notebook: Notebook, zygote: Zygote) -> None:
         return
     timer = threading.Timer(IDLE_SECONDS, _expire, args=(key, zygote))
     timer.daemon = True
+    zygote.idle_timer = timer
     timer.start()
 
 

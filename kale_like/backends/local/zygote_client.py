@@ -1,13 +1,25 @@
-"""The runner's side of the warm parent (see ``kale_like.runtime.zygote``)."""
+"""The runner's side of the warm parent (see ``kale_like.runtime.zygote``).
+
+Every warm parent this process starts is stopped, with everything it started, when
+this process exits normally (``atexit``); when it dies otherwise, the warm parent sees
+EOF on its stdin and does it itself. Why not ``PR_SET_PDEATHSIG`` here: it fires when
+the *thread* that started the child ends, and the Jupyter server starts warm parents
+from run threads that end while the parked parent should live on.
+"""
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import queue
-import signal
 import subprocess
 import sys
 import threading
+import weakref
+
+from ...runtime import procs
+
+_live: "weakref.WeakSet[Zygote]" = weakref.WeakSet()
 
 
 class Zygote:
@@ -19,7 +31,11 @@ class Zygote:
         self._process = subprocess.Popen(
             [sys.executable, "-m", "kale_like.runtime.zygote", *preload],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, cwd=cwd, env=env,
-            text=True, bufsize=1, start_new_session=True)  # its own group: cancel can stop every child
+            text=True, bufsize=1, start_new_session=True)  # its own session: every process of the run
+        _live.add(self)
+        self._owner = os.getpid()  # a forked copy of this process must not stop our warm parents
+        self.pid = self._process.pid
+        self.idle_timer: threading.Timer | None = None  # set while parked (see warm.park)
         self.events: "queue.Queue[dict]" = queue.Queue()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -51,17 +67,22 @@ class Zygote:
 
     @staticmethod
     def kill(pid: int) -> None:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        """Stop one step and whatever it started (the step leads its own process group)."""
+        procs.kill_group(pid)
 
     def kill_all(self) -> None:
-        """Stop the warm parent and every step it forked, started or about to start."""
+        """Stop the warm parent and every process of its session: steps, started or about
+        to start, and their children."""
+        procs.kill_session(self._process.pid)
         try:
-            os.killpg(self._process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
             pass
+
+    def kill_strays(self) -> None:
+        """After a run: stop what steps left running (background processes), keep the idle parent."""
+        if self.alive():
+            procs.kill_session(self._process.pid, keep=self._process.pid)
 
     def close(self) -> None:
         if self._process.stdin and not self._process.stdin.closed:
@@ -70,8 +91,21 @@ class Zygote:
             except OSError:
                 pass
         try:
-            self._process.wait(timeout=30)
+            self._process.wait(timeout=10)  # it kills its session on EOF, then exits
         except subprocess.TimeoutExpired:
-            self._process.kill()
+            procs.kill_session(self._process.pid)
             self._process.wait()
+        _live.discard(self)
         self._log.close()
+
+
+def stop_all() -> None:
+    """Stop every warm parent of this process and all they started (at exit, server shutdown)."""
+    for zygote in list(_live):
+        if zygote._owner != os.getpid():
+            continue
+        zygote.kill_all()
+        zygote.close()
+
+
+atexit.register(stop_all)
