@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from .errors import KaleLikeError
+from .parameters import check_names
 
 
 def register(sub: Any) -> None:
@@ -35,8 +36,11 @@ def _papermill(args: argparse.Namespace) -> int:
     forwarded = ["--help"] if args.papermill_help else list(args.papermill_args)
     if "--help" not in forwarded and "-h" not in forwarded and "--engine" not in forwarded:
         forwarded += ["--engine", ENGINE_NAME]
-    from papermill.exceptions import PapermillExecutionError
+    from papermill.exceptions import PapermillException, PapermillExecutionError
 
+    # papermill writes each name into the output notebook's injected cell before any engine
+    # runs: a name that is not an identifier must be refused before papermill starts.
+    check_names(_papermill_parameters(forwarded))
     try:
         papermill.main(args=forwarded, prog_name="kale-like papermill", standalone_mode=True)
     except SystemExit as done:
@@ -46,7 +50,44 @@ def _papermill(args: argparse.Namespace) -> int:
         # (the failing cell, its error and traceback), not a traceback through our code.
         print(f"kale-like papermill: {failure}", file=sys.stderr)
         return 1
+    except PapermillException as refused:
+        # the engine's KaleLikeError, wrapped by papermill: bad input, not a bug
+        print(f"kale-like papermill: error: {refused}", file=sys.stderr)
+        return 2
     return 0
+
+
+def _papermill_parameters(forwarded: list[str]) -> dict[str, Any]:
+    """The parameters papermill's options give (names matter here, values do not)."""
+    import base64
+
+    import yaml
+
+    found: dict[str, Any] = {}
+    position = 0
+    while position < len(forwarded):
+        option = forwarded[position]
+        if option in ("-p", "--parameters", "-r", "--parameters_raw") and position + 1 < len(forwarded):
+            found[forwarded[position + 1]] = None
+            position += 3
+            continue
+        text = forwarded[position + 1] if position + 1 < len(forwarded) else ""
+        try:
+            if option in ("-y", "--parameters_yaml"):
+                found.update(_names_of(yaml.safe_load(text)))
+            elif option in ("-b", "--parameters_base64"):
+                found.update(_names_of(yaml.safe_load(base64.b64decode(text))))
+            elif option in ("-f", "--parameters_file"):
+                with open(text, encoding="utf-8") as handle:
+                    found.update(_names_of(yaml.safe_load(handle)))
+        except (OSError, ValueError, yaml.YAMLError):
+            pass  # papermill reports unreadable parameters in its own words
+        position += 1
+    return found
+
+
+def _names_of(loaded: Any) -> dict[Any, None]:
+    return dict.fromkeys(loaded) if isinstance(loaded, dict) else {}
 
 
 def run_sweep_command(args: argparse.Namespace, overrides: dict[str, Any], known: set[str]) -> int:

@@ -160,3 +160,13 @@ def test_cli_refuses_bad_names(tmp_path, args):
     result = kale_like("run", str(path), *args)
     assert result.returncode == 2 and "not a valid parameter name" in result.stderr
     assert not (tmp_path / "nb.executed.ipynb").exists()
+
+
+@pytest.mark.parametrize("args", [["-p", "x=1;import os", "1"], ["-r", "class", "x"], ["-y", "{'a b': 1}"]])
+def test_papermill_command_refuses_bad_names_before_writing(tmp_path, args):
+    pytest.importorskip("papermill")
+    path = write_notebook(tmp_path / "nb.ipynb", ("a = 1", ["parameters"]), "print(a)")
+    result = kale_like("papermill", str(path), str(tmp_path / "out.ipynb"), *args)
+    assert result.returncode == 2 and "not a valid parameter name" in result.stderr
+    assert "internal error" not in result.stderr
+    assert not (tmp_path / "out.ipynb").exists()  # papermill would have written the name into a cell
