@@ -19,6 +19,7 @@ from dataclasses import asdict
 from ..errors import DamagedData, KaleLikeError, NoSpace, is_no_space
 from .capture import SINK, StepShell, StreamCapture, make_shell
 from .fdcapture import FdCapture
+from .memory import limit_memory, over_limit_message
 from .spec import EXIT_NO_SPACE, CellRecord, StepReport, StepSpec
 
 RNG_KEY = "__rng__"
@@ -32,8 +33,10 @@ def run_spec_file(spec_path: str) -> None:
         spec: StepSpec = pickle.load(handle)
     started = time.perf_counter()
     try:
+        limit_memory(spec.memory_limit)
         report = execute(spec)
         _confirm_inputs(report)
+        _name_memory_limit(spec, report)
     except BaseException as exc:  # noqa: BLE001 - the report must always be written
         report = StepReport(spec.step, ok=False, error={
             "message": f"internal error while running step: {type(exc).__name__}: {exc}",
@@ -45,6 +48,14 @@ def run_spec_file(spec_path: str) -> None:
         os._exit(EXIT_NO_SPACE if is_no_space(exc) else 1)
     sys.stdout.flush()
     os._exit(0)
+
+
+def _name_memory_limit(spec: StepSpec, report: StepReport) -> None:
+    """A MemoryError under a limit:memory tag says which limit it hit."""
+    error = report.error or {}
+    if spec.memory_limit and "MemoryError" in f"{error.get('ename')} {error.get('message')}":
+        error["message"] = over_limit_message(spec.memory_limit, error.get("message") or "MemoryError")
+        error["hint"] = "hint: raise the step's limit:memory tag, or make the step use less memory"
 
 
 def _confirm_inputs(report: StepReport) -> None:

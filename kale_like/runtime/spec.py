@@ -34,6 +34,7 @@ class StepSpec:
     assigned_cells: dict[str, int] = field(default_factory=dict)
     # stdout/stderr also go, as JSON lines, to this file while the step runs (live output)
     live_output: str | None = None
+    memory_limit: str | None = None  # the step's limit:memory quantity, enforced locally (runtime.memory)
     # KFP steps (kfp_entry): save these (directory, names) groups apart instead of all
     # outputs into output_dir, so that each variable becomes its own artifact ...
     output_groups: tuple[tuple[str, tuple[str, ...]], ...] = ()

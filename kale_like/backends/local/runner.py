@@ -248,7 +248,8 @@ class LocalRun:
             result_path=os.path.join(folder, "report.json"), workdir=self.notebook_dir,
             execution_counts=self.counts, cell_sources=self._cell_sources(step),
             parameters=self._parameters_for(step), metrics=step.metrics, carries_rng=step.carries_rng,
-            assigned_cells=dict(step.output_cells), live_output=live_path(folder))
+            assigned_cells=dict(step.output_cells), live_output=live_path(folder),
+            memory_limit=dict(step.settings.limits).get("memory"))
         spec_path = os.path.join(folder, "spec.pkl")
         with open(spec_path, "wb") as handle:
             pickle.dump(spec, handle)
@@ -324,6 +325,9 @@ class LocalRun:
                 message = f"the step ran longer than its timeout of {settings.timeout} s and was stopped"
             else:
                 message = f"the step's process ended without a report (exit status {status})"
+                memory = dict(settings.limits).get("memory")
+                if memory:
+                    message += f"; it may have gone over its memory limit of {memory} (limit:memory:{memory})"
             self._fail(run.step, {"message": message})
             return
         self._record(run.step, report, None)
