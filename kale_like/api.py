@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import replace
 from typing import Any, Callable
 
 from .backends import RunOptions, RunResult, get_backend
 from .build import Plan, build_plan
-from .errors import KaleLikeError
+from .errors import KaleLikeError, Location, UndefinedNameError, cell_reference
 from .notebook import load_notebook
 
 
@@ -17,25 +18,54 @@ def plan(path: str | os.PathLike, split: str = "auto", parameters: dict | None =
 
 
 def plan_for_run(path: str | os.PathLike, split: str, parameters: dict | None, backend: str,
-                 workdir: str | None, out: str | None = None) -> Plan:
+                 workdir: str | None, out: str | None = None, force: bool = False) -> Plan:
     """Like :func:`plan`, but a local run's warm parent starts while the analysis runs.
 
-    ``out`` and ``workdir`` are checked first: a bad path is refused before anything runs."""
+    ``out`` and ``workdir`` are checked first: a bad path is refused before anything runs.
+    A notebook that reads a name nothing defines is refused (it would certainly fail):
+    :class:`UndefinedNameError`, unless ``force``."""
     from .run_paths import check_run_paths
 
     check_run_paths(out, workdir)
     notebook = load_notebook(path)
     if backend != "local":
-        return build_plan(notebook, split, overrides=parameters or None)
+        found = build_plan(notebook, split, overrides=parameters or None)
+        return found if force else refuse_undefined(found)
     from .backends.local import warm
     from .backends.local.runner import default_workdir
 
     warm.prewarm(notebook, os.path.abspath(workdir or default_workdir(notebook.path)))
     try:
-        return build_plan(notebook, split, overrides=parameters or None)
+        found = build_plan(notebook, split, overrides=parameters or None)
+        return found if force else refuse_undefined(found)
     except BaseException:
         warm.discard(notebook)
         raise
+
+
+def refuse_undefined(found: Plan) -> Plan:
+    """Raise :class:`UndefinedNameError` when the plan has undefined-name errors; else return it."""
+    errors = [f for f in found.findings if f.severity == "error" and f.code == "undefined-name"]
+    if not errors:
+        return found
+    first = errors[0]
+    message = first.message
+    if len(errors) > 1:
+        message += f"; {len(errors) - 1} more: " + "; ".join(f"{f.where}: {f.message}" for f in errors[1:4])
+        message += "; …" if len(errors) > 4 else ""
+    raise UndefinedNameError(message, Location(first.cell, first.line, first.step, first.execution_count),
+                             hint="fix the name, or run anyway with --force; `kale-like validate` lists every finding")
+
+
+def locate_error(error: dict | None, found: Plan) -> dict | None:
+    """A run's error with ``where``, the one wording of its place every surface shows
+    (with the cell's ``In [n]`` from the saved notebook)."""
+    if not error:
+        return error
+    cell = error.get("cell")
+    count = next((c.execution_count for c in found.notebook.cells if c.number == cell), None)
+    return {**error, "execution_count": count,
+            "where": cell_reference(cell, error.get("line"), error.get("step"), count)}
 
 
 def analyze(path: str | os.PathLike, split: str = "auto") -> dict[str, Any]:
@@ -47,7 +77,8 @@ def analyze(path: str | os.PathLike, split: str = "auto") -> dict[str, Any]:
         return {"pipeline": None, "steps": [], "edges": [], "diagnostics": [{
             "severity": "error", "message": exc.message + (f" ({exc.hint})" if exc.hint else ""),
             "cell": loc.cell if loc else None, "line": loc.line if loc else None,
-            "step": loc.step if loc else None, "code": type(exc).__name__}]}
+            "step": loc.step if loc else None, "where": str(loc) if loc else None,
+            "code": type(exc).__name__}]}
     return describe(found)
 
 
@@ -69,11 +100,21 @@ def describe(found: Plan) -> dict[str, Any]:
 
 def run(path: str | os.PathLike, *, out: str | None = None, split: str = "auto", parameters: dict | None = None,
         jobs: int | None = None, cache: bool = True, backend: str = "local", workdir: str | None = None,
-        on_event: Callable[[dict], None] | None = None, cancel: threading.Event | None = None) -> RunResult:
-    """Run the notebook as a pipeline and write the executed notebook."""
-    found = plan_for_run(path, split, parameters, backend, workdir, out)
+        on_event: Callable[[dict], None] | None = None, cancel: threading.Event | None = None,
+        force: bool = False) -> RunResult:
+    """Run the notebook as a pipeline and write the executed notebook.
+
+    Refuses (:class:`UndefinedNameError`) a notebook that reads a name nothing defines,
+    unless ``force``."""
+    found = plan_for_run(path, split, parameters, backend, workdir, out, force)
     options = RunOptions(out=out, parameters=dict(parameters or {}), jobs=jobs, cache=cache, workdir=workdir)
-    return get_backend(backend).run(found, options, on_event or (lambda event: None), cancel)
+    sink = on_event or (lambda event: None)
+
+    def located(event: dict) -> None:
+        sink({**event, "error": locate_error(event["error"], found)} if event.get("error") else event)
+
+    result = get_backend(backend).run(found, options, located, cancel)
+    return replace(result, error=locate_error(result.error, found))
 
 
 def _settings(step) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from .notebook import Cell, Notebook
 from .parameters import check_names
 from .pipeline import Parameter, Pipeline, Snippet, Step, StepCell, StepInput, StepSettings
 from .splitting import Split, StepDraft, split_notebook
+from .undefined import undefined_name_findings, with_execution_counts
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def build_plan(notebook: Notebook, split: str = "auto", overrides: dict | None =
     drafts = split_notebook(notebook, split)
     search_dir = os.path.dirname(os.path.abspath(notebook.path)) if notebook.path else None
     code_cells = [c for d in drafts.steps for c in d.cells] + drafts.shared_cells
-    analyses, _ = analyze_cells(code_cells, search_dir)
+    analyses, context = analyze_cells(code_cells, search_dir)
     parameters = _parameters(drafts, analyses)
     names = {p.name for p in parameters} | set(overrides or {})
     if overrides and not any(d.kind == "parameters" for d in drafts.steps):
@@ -49,12 +50,17 @@ def build_plan(notebook: Notebook, split: str = "auto", overrides: dict | None =
             flow = compute_flow(drafts, analyses, names)
     findings = [a.syntax_error for a in analyses.values() if a.syntax_error] + flow.findings
     findings += [note for a in analyses.values() for note in a.notes] + drafts.notes
+    step_of = {c.index: d.name for d in drafts.steps for c in d.cells}
+    findings += undefined_name_findings(list(analyses.values()), context, step_of, set(overrides or {}))
     findings += _travel_findings(flow)
     findings += [Finding("warning", "minikf-only", note) for note in notebook.settings.minikf_only]
+    findings = with_execution_counts(findings, {c.number: c.execution_count for c in notebook.cells
+                                                if c.execution_count is not None})
     errors = [f for f in findings if f.severity == "error" and f.code == "cannot-travel"]
     if errors:
         first = errors[0]
-        raise AnalysisError(first.message, Location(cell=first.cell, line=first.line, step=first.step),
+        raise AnalysisError(first.message, Location(cell=first.cell, line=first.line, step=first.step,
+                                                    execution_count=first.execution_count),
                             hint="put the cells that use it in one step, or split with --split auto")
     pipeline = _pipeline(notebook, drafts, analyses, flow, parameters)
     return Plan(notebook, pipeline, tuple(findings), drafts.strategy,

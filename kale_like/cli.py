@@ -87,6 +87,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="run once per value (repeat for a grid); --out is then a folder")
     run.add_argument("--step-output", choices=["notebooks"],
                      help="also write each step's executed notebook and its HTML next to the output")
+    run.add_argument("--force", action="store_true",
+                     help="run even when a name is used that no cell defines (the run will fail there)")
     run.set_defaults(handler=_run)
     validate = sub.add_parser("validate", help="static checks only")
     validate.add_argument("notebook")
@@ -136,7 +138,7 @@ def _run(args) -> int:
         return _print_parameters(api.plan(args.notebook, args.split, overrides))
     backend = args.backend if not args.sweep else "sweep"
     found = api.plan_for_run(args.notebook, args.split, overrides, backend, args.workdir,
-                             None if args.sweep else args.out)
+                             None if args.sweep else args.out, args.force)
     unknown = check_overrides(found, overrides)
     if unknown:
         known = ", ".join(p.name for p in found.pipeline.parameters) or "none"
@@ -164,17 +166,16 @@ def _run(args) -> int:
         print(f"kale-like: {len(found.pipeline.steps)} steps done in {result.seconds:.1f}s; "
               f"executed notebook: {result.output}", file=sys.stderr)
         return 0
-    _print_failure(result, args)
+    _print_failure(result, found, args)
     return 1
 
 
-def _print_failure(result, args) -> None:
-    error = result.error or {}
-    where = [f"step '{error['step']}'" if error.get("step") else None,
-             f"cell {error['cell']}" if error.get("cell") else None,
-             f"line {error['line']}" if error.get("line") else None]
-    place = ", ".join(w for w in where if w)
-    print(f"kale-like: failed at {place}: {error.get('message', 'unknown error')}", file=sys.stderr)
+def _print_failure(result, found, args) -> None:
+    from .api import locate_error
+
+    error = locate_error(result.error, found) or {}
+    print(f"kale-like: failed at {error.get('where') or 'an unknown place'}: {error.get('message', 'unknown error')}",
+          file=sys.stderr)
     if error.get("hint"):
         hint = str(error["hint"]).removeprefix("hint: ")
         print(f"  hint: {hint}", file=sys.stderr)

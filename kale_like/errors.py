@@ -10,6 +10,20 @@ import errno
 from dataclasses import dataclass
 
 
+def cell_reference(cell: int | None = None, line: int | None = None, step: str | None = None,
+                   execution_count: int | None = None) -> str:
+    """A place in the notebook the way the user finds it in Jupyter, in the one wording every
+    surface shows (CLI, validate, run errors, the server and so the panel):
+    ``step 'train', cell 5 (In [3]), line 2``. Cells count every cell from 1 (markdown too);
+    ``In [n]`` is the prompt the saved notebook shows, when it has one."""
+    parts = [f"step '{step}'"] if step else []
+    if cell is not None:
+        parts.append(f"cell {cell}" + (f" (In [{execution_count}])" if execution_count is not None else ""))
+    if line is not None:
+        parts.append(f"line {line}")
+    return ", ".join(parts)
+
+
 @dataclass(frozen=True)
 class Location:
     """A place in the user's notebook. Cells are numbered from 1, counting every cell."""
@@ -17,16 +31,10 @@ class Location:
     cell: int | None = None
     line: int | None = None
     step: str | None = None
+    execution_count: int | None = None  # the cell's ``In [n]`` in the saved notebook
 
     def __str__(self) -> str:
-        parts = []
-        if self.step:
-            parts.append(f"step '{self.step}'")
-        if self.cell is not None:
-            parts.append(f"cell {self.cell}")
-        if self.line is not None:
-            parts.append(f"line {self.line}")
-        return ", ".join(parts)
+        return cell_reference(self.cell, self.line, self.step, self.execution_count)
 
 
 class KaleLikeError(Exception):
@@ -59,6 +67,10 @@ class PipelineError(KaleLikeError):
 
 class AnalysisError(KaleLikeError):
     """Static analysis found a problem that stops the pipeline from being built."""
+
+
+class UndefinedNameError(AnalysisError):
+    """The notebook reads a name that nothing defines: a run would certainly fail."""
 
 
 class ParameterError(KaleLikeError):

@@ -68,16 +68,9 @@ def compute_flow(split: Split, analyses: dict[int, CellAnalysis], parameter_name
     findings: list[Finding] = []
     problems: list[tuple[str, str, str, str, int, int]] = []
     ordered = sorted(units, key=lambda u: u.position)
-    defined_before: set[str] = set()
-    check_names = not any(a.star_modules for a in analyses.values())
-    dynamic_seen = False
     for index, unit in enumerate(ordered):
         if not unit.shared:
             _resolve(unit, ordered[:index], classes, notebook_names, problems)
-            dynamic_seen |= unit.dynamic
-            if check_names and not dynamic_seen:
-                findings += _undefined(unit, defined_before, notebook_names, analyses)
-        defined_before |= unit.defines
     return FlowResult({u.name: u for u in units}, findings, problems, _replayable(split, analyses))
 
 
@@ -298,32 +291,6 @@ def _available(producer: Unit, name: str) -> bool:
     if name in producer.loaded:
         return kind != "deleted"
     return name in producer.defines and kind == "data"
-
-
-# --- findings ----------------------------------------------------------------------------
-def _undefined(unit: Unit, defined_before: set[str], defined_anywhere: set[str],
-               analyses: dict[int, CellAnalysis]) -> list[Finding]:
-    findings = []
-    for name in sorted(unit.candidates - defined_before - BUILTIN_NAMES - PSEUDO):
-        if name.startswith("__") or name in unit.inputs:
-            continue
-        cell, line = _first_read(name, unit, analyses)
-        if name in defined_anywhere:
-            message = f"'{name}' is used before any cell defines it (it would raise NameError)"
-        else:
-            message = f"undefined name '{name}'"
-        findings.append(Finding("warning", "undefined-name", message, cell, line, unit.name))
-    return findings
-
-
-def _first_read(name: str, unit: Unit, analyses: dict[int, CellAnalysis]) -> tuple[int | None, int | None]:
-    for analysis in sorted(analyses.values(), key=lambda a: a.cell.index):
-        if analysis.cell.index < unit.position:
-            continue
-        for facts in analysis.statements:
-            if name in facts.reads or name in facts.mutates:
-                return analysis.cell.number, facts.line
-    return None, None
 
 
 # --- replayable statements ---------------------------------------------------------------

@@ -197,10 +197,16 @@ def _module_source(module: str, search_dir: str | None) -> str | None:
 
 
 def _builtin_module_names(module: str) -> set[str]:
-    """Compiled stdlib modules (``math``) have no source: ask the module itself."""
+    """Compiled or frozen stdlib modules (``math``, ``os.path``) have no source we can read:
+    ask the module itself (the standard library's import has no side effects worth
+    mentioning, apart from the two jokes)."""
     import sys
 
-    if module in sys.builtin_module_names or module in ("math", "cmath", "itertools", "operator"):
-        mod = importlib.import_module(module)
+    top = module.split(".")[0]
+    if (module in sys.builtin_module_names or top in sys.stdlib_module_names) and top not in ("this", "antigravity"):
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            return set()
         return {n for n in getattr(mod, "__all__", dir(mod)) if not n.startswith("_")}
     return set()

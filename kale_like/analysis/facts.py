@@ -94,16 +94,19 @@ class _ModuleVisitor(IterativeVisitor):
         for expr in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
             self.visit(expr)
         summary = Deferred()
+        class_body = _ClassBodyVisitor(self)  # one for the whole body: its names stay visible in it
         for item in node.body:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                for deco in item.decorator_list:
-                    self.visit(deco)
-                self._visit_arguments_defaults(item.args)
+                args = item.args
+                for expr in [*item.decorator_list, *args.defaults, *(d for d in args.kw_defaults if d is not None),
+                             *(a.annotation for a in [*args.posonlyargs, *args.args, *args.kwonlyargs,
+                                                      args.vararg, args.kwarg] if a is not None and a.annotation)]:
+                    class_body.visit(expr)
+                class_body.local.add(item.name)
                 method = function_summary(item, self.ctx, self.summaries)
                 summary.absorb(method)
                 summary.calls |= method.calls
             else:
-                class_body = _ClassBodyVisitor(self)
                 class_body.visit(item)
         self.facts.definition_reads |= self.facts.reads - before
         self.facts.writes.add(node.name)
@@ -445,6 +448,26 @@ class _ClassBodyVisitor(IterativeVisitor):
         self.visit(node.value)
         for target in node.targets:
             self.visit(target)
+
+    def _comprehension(self, node: ast.AST, elements: list[ast.AST]) -> None:
+        """Only the first iterable sees the class's names; the rest runs in a scope of its
+        own whose free names are the module's (``[i for i in range(n)]`` reads ``n`` here)."""
+        generators: list[ast.comprehension] = node.generators  # type: ignore[attr-defined]
+        self.visit(generators[0].iter)
+        own = {n for g in generators for n in target_names(g.target)}
+        rest = [*(g.iter for g in generators[1:]), *(c for g in generators for c in g.ifs), *elements]
+        for expr in rest:
+            for name in ast.walk(expr):
+                if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Load) and name.id not in own:
+                    self.outer.visit_Name(name)
+
+    def visit_ListComp(self, node: ast.ListComp) -> None:
+        self._comprehension(node, [node.elt])
+
+    visit_SetComp = visit_GeneratorExp = visit_ListComp
+
+    def visit_DictComp(self, node: ast.DictComp) -> None:
+        self._comprehension(node, [node.key, node.value])
 
 
 def conservative_facts(stmt: ast.stmt) -> StatementFacts:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from ..errors import cell_reference
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -12,13 +14,15 @@ class Finding:
     cell: int | None = None   # 1-based notebook cell number
     line: int | None = None   # 1-based line inside the cell
     step: str | None = None
+    execution_count: int | None = None  # the cell's In [n] in the saved notebook
+
+    @property
+    def where(self) -> str:
+        return cell_reference(self.cell, self.line, self.step, self.execution_count)
 
     def render(self) -> str:
-        where = [f"cell {self.cell}" if self.cell is not None else None,
-                 f"line {self.line}" if self.line is not None else None,
-                 f"step '{self.step}'" if self.step else None]
-        prefix = ", ".join(w for w in where if w)
+        prefix = self.where
         return f"{self.severity}: {prefix + ': ' if prefix else ''}{self.message} [{self.code}]"
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "where": self.where}

@@ -16,6 +16,7 @@ class Cell:
     source: str
     tags: CellTags
     cell_id: str | None = None
+    execution_count: int | None = None  # the In [n] the saved notebook shows
 
     @property
     def number(self) -> int:

@@ -109,7 +109,9 @@ def _cell(raw: Any, index: int, where: str) -> Cell:
         raise NotebookError(f"{where}: cell {number}: the id must be a string")
     _check_text((source, tags, cell_id), f"{where}: cell {number}")
     parsed = parse_tags(tags, number) if cell_type == "code" else parse_tags([], number)
-    return Cell(index=index, cell_type=cell_type, source=source, tags=parsed, cell_id=cell_id)
+    count = raw.get("execution_count") if cell_type == "code" else None
+    return Cell(index=index, cell_type=cell_type, source=source, tags=parsed, cell_id=cell_id,
+                execution_count=count if isinstance(count, int) and not isinstance(count, bool) else None)
 
 
 def _check_text(value: Any, where: str) -> None:

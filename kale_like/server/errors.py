@@ -27,6 +27,7 @@ def diagnostic_of(exc: KaleLikeError) -> dict[str, Any]:
         "cell": getattr(where, "cell", None),
         "line": getattr(where, "line", None),
         "step": getattr(where, "step", None),
+        "where": str(where) if where else None,
     }
 
 

@@ -212,7 +212,7 @@ def _run_options(body: dict[str, Any], split: str) -> dict[str, Any]:
     if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
         raise tornado.web.HTTPError(400, "'jobs' must be a positive whole number")
     return {"split": split, "parameters": parameters, "jobs": jobs,
-            "cache": bool(body.get("cache", True)), "backend": backend}
+            "cache": bool(body.get("cache", True)), "backend": backend, "force": bool(body.get("force", False))}
 
 
 def _runner(api: Any, os_path: str, options: dict[str, Any], kfp: dict[str, str]) -> Any:

@@ -46,7 +46,8 @@ def run_error_of(exc: BaseException) -> dict[str, Any]:
         message, trace = f"internal error in kale_like: {type(exc).__name__}: {exc}", ""
         logging.getLogger("kale_like").error("kale_like: a run ended with an internal error", exc_info=exc)
     return {"step": getattr(where, "step", None), "cell": getattr(where, "cell", None),
-            "line": getattr(where, "line", None), "message": message, "traceback": trace}
+            "line": getattr(where, "line", None), "where": str(where) if where else None,
+            "message": message, "traceback": trace}
 
 
 class Run:

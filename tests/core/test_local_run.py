@@ -96,7 +96,7 @@ def test_cache_reruns_only_what_changed(tmp_path, workdir):
 
 def test_failed_run_resumes_from_cache(tmp_path, workdir):
     nb = tmp_path / "nb.ipynb"
-    make_notebook("a = 1", "b = a + undefined_name", path=nb)
+    make_notebook("a = 1", "b = a / 0", path=nb)
     assert not kale_like.run(str(nb), out=str(tmp_path / "o.ipynb"), workdir=str(workdir)).ok
     make_notebook("a = 1", "b = a + 1\nprint(b)", path=nb)
     again = kale_like.run(str(nb), out=str(tmp_path / "o.ipynb"), workdir=str(workdir))
