@@ -97,8 +97,11 @@ class _Checker:
             if analysis.tree is None:
                 continue
             where = _Where(analysis)
+            too_deep = {note.line for note in analysis.notes if note.code == "too-deep"}
             for stmt, facts in zip(analysis.tree.body, analysis.statements):
                 try:
+                    if stmt.lineno in too_deep:
+                        raise RecursionError  # analysis could not follow it either (and said so)
                     after = self._statement(stmt, state, where)
                 except RecursionError:  # too deep to follow: what it binds counts as bound
                     after = state

@@ -28,7 +28,7 @@ def _chain(depth: int) -> dict[str, str]:
         "not chain": "out = " + "not " * depth + "x",
         "comparison chain": "out = " + " < ".join("x" for _ in range(depth)),
         "subscript target": "out = {}\nout" + "['k']" * depth + " = x",
-        "attribute target": "out = f()\nout" + ".a" * depth + " += x",
+        "attribute target": "out = object()\nout" + ".a" * depth + " += x",
         "deep call args": "out = " + "max(x, " * 190 + "x" + ")" * 190,
     }
 

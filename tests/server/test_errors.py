@@ -16,7 +16,7 @@ def test_user_error_is_400_with_its_location():
     status, body = error_response(TagError("invalid tag 'step:'", Location(cell=3, line=None), hint="see the README"))
     assert status == 400
     assert body["diagnostic"] == {"severity": "error", "message": "invalid tag 'step:' (see the README)",
-                                  "cell": 3, "line": None, "step": None}
+                                  "cell": 3, "line": None, "step": None, "where": "cell 3"}
     assert "cell 3" in body["message"]
 
 
