@@ -7,12 +7,16 @@ Ctrl-C, SIGTERM (the CLI turns it into an exception) or interpreter exit (``atex
 removes those still being written, e.g. by a Jupyter server's run thread). Only
 SIGKILL can leave one behind; the next write into that folder removes temporaries
 whose process is gone.
+
+The temporary file is created with mode 0666 for the kernel to apply the umask, as
+for any ``open(path, "w")``: ``tempfile.mkstemp`` would make it 0600 whatever the
+umask, and the renamed file would stay unreadable to the user's group.
 """
 from __future__ import annotations
 
 import atexit
 import os
-import tempfile
+import secrets
 import threading
 from collections.abc import Callable
 from typing import IO
@@ -30,7 +34,7 @@ def replace_atomically(path: str, write: Callable[[IO[str]], None], suffix: str 
     try:
         os.makedirs(folder, exist_ok=True)
         remove_stale(folder)
-        fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}_", suffix=suffix, dir=folder)
+        fd, tmp = _create_beside(folder, suffix)
     except OSError as exc:
         if is_no_space(exc):
             raise NoSpace(folder) from exc
@@ -52,6 +56,16 @@ def replace_atomically(path: str, write: Callable[[IO[str]], None], suffix: str 
     finally:
         with _lock:
             _live.discard(tmp)
+
+
+def _create_beside(folder: str, suffix: str) -> tuple[int, str]:
+    """A new, exclusively created temporary file in ``folder``: mode 0666 minus the umask."""
+    while True:
+        tmp = os.path.join(folder, f"{TEMP_PREFIX}{os.getpid()}_{secrets.token_hex(6)}{suffix}")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666), tmp
+        except FileExistsError:  # pragma: no cover - 48 random bits collided
+            continue
 
 
 def remove_temporaries() -> None:

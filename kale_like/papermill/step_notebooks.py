@@ -103,7 +103,7 @@ def render_html(node: Any) -> str:
 
 def write_step_notebooks(plan: Any, executed: Any, states: dict[str, str], folder: str) -> list[str]:
     """Write ``STEP.ipynb`` and ``STEP.html`` for every step that ran (or came from cache)."""
-    from ..atomic_file import write_text_atomically
+    from ..files import replace_atomically
     from ..backends.executed import write_atomically
 
     os.makedirs(folder, exist_ok=True)
@@ -117,6 +117,6 @@ def write_step_notebooks(plan: Any, executed: Any, states: dict[str, str], folde
         write_atomically(node, path)
         html = os.path.join(folder, f"{name}.html")
         body = render_html(node)
-        write_text_atomically(html, lambda handle: handle.write(body))
+        replace_atomically(html, lambda handle: handle.write(body), suffix=".html")
         written += [path, html]
     return written
