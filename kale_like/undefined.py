@@ -18,6 +18,7 @@ own ``symtable`` says which) must be defined by some cell, else it is an error.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import symtable
 import warnings
@@ -85,6 +86,7 @@ class _Checker:
         self.step_of = step_of
         table = _closed_deferred({a.cell.index: a for a in cells})
         self.global_writes = {name: entry.writes for name, entry in table.items() if entry.writes}
+        self.call_reads = _call_reads(cells, {name: entry.calls for name, entry in table.items()})
         self.first_definition = _first_definitions(cells, self.global_writes)
         self.findings: dict[tuple[str, int], Finding] = {}
         # Top-level statements come with their facts (star-import names included).
@@ -224,6 +226,7 @@ class _Checker:
             self._check(name, plain, state, where)
         for code, offset, keeps in inner:
             state = self._magic_code(code, where.offset + offset, state, where, keeps)
+        self._calls(facts, plain, state, where)
         self._apply(stmt, facts, state, where)
         captured = _capture_name(stmt)
         if captured:  # ``%%capture out`` binds ``out``
@@ -247,6 +250,20 @@ class _Checker:
         for name in after.names.keys() - state.names.keys():  # %timeit binds in a namespace of its own
             state.names[name] = MAYBE
         return state
+
+    def _calls(self, facts: StatementFacts, stmt: ast.stmt, state: _State, where: _Where) -> None:
+        """A function called here that reads a module name only a later cell defines."""
+        if state.dynamic:
+            return
+        for callee in {c[0] for c in facts.calls} & self.call_reads.keys():
+            for name in sorted(self.call_reads[callee]):
+                if name in state.names or name not in self.first_definition or _always_defined(name):
+                    continue
+                cell, at = self.first_definition[name]
+                place = f"cell {cell}, line {at}" if cell != where.cell.cell.number else f"line {at}"
+                self._report("warning", name, f"'{name}' is read by {callee}(), called here before any cell "
+                                              f"defines it ({place} does, later)", where, _line_of(stmt, callee)
+                             + where.offset)
 
     def _apply(self, stmt: ast.stmt, facts: StatementFacts, state: _State, where: _Where) -> None:
         for name in facts.deletes:
@@ -437,10 +454,10 @@ def _deferred_reads(code: str, known: Callable[[str], bool]) -> list[tuple[str, 
         return []
     try:
         source = to_python(code)
-        with warnings.catch_warnings():  # "invalid escape sequence" and co. were the parser's to say
-            warnings.simplefilter("ignore")
-            top = symtable.symtable(source, "<cell>", "exec")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except (SyntaxError, ValueError):
+        return []
+    top = _symbols(source)
+    if top is None:
         return []
     unknown: list[tuple[str, symtable.SymbolTable]] = []
     todo: list[tuple[symtable.SymbolTable, bool]] = [(child, False) for child in top.get_children()]
@@ -462,6 +479,51 @@ def _deferred_reads(code: str, known: Callable[[str], bool]) -> list[tuple[str, 
         node = spans.get((table.get_lineno(), table.get_name()))
         found.append((name, _line_of(node, name) if node is not None else table.get_lineno()))
     return found
+
+
+def _call_reads(cells: list[CellAnalysis], calls: dict[str, set[str]]) -> dict[str, set[str]]:
+    """For each notebook function: the module names calling it reads, through the
+    functions it calls too (Python's symbol table decides which names are the module's)."""
+    own: dict[str, set[str]] = {}
+    for analysis in cells:
+        top = _symbols(analysis.code) if analysis.tree is not None and "def " in analysis.code else None
+        if top is None:
+            continue
+        for table in top.get_children():
+            if table.get_type() == "function" and table.get_name() not in _COMPREHENSIONS:
+                own[table.get_name()] = _global_reads(table)
+    closed = {name: set(reads) for name, reads in own.items()}
+    changed = True
+    while changed:
+        changed = False
+        for name, reads in closed.items():
+            for callee in calls.get(name, ()):
+                if callee in closed and callee != name and not closed[callee] <= reads:
+                    reads |= closed[callee]
+                    changed = True
+    return closed
+
+
+@functools.lru_cache(maxsize=512)
+def _symbols(source: str) -> symtable.SymbolTable | None:
+    """Python's own symbol table of a cell (None when it cannot be built)."""
+    try:
+        with warnings.catch_warnings():  # "invalid escape sequence" and co. were the parser's to say
+            warnings.simplefilter("ignore")
+            return symtable.symtable(source, "<cell>", "exec")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _global_reads(table: symtable.SymbolTable) -> set[str]:
+    names: set[str] = set()
+    todo = [table]
+    while todo:
+        current = todo.pop()
+        names |= {s.get_name() for s in current.get_symbols()
+                  if s.is_global() and s.is_referenced() and not s.is_assigned()}
+        todo += current.get_children()
+    return names
 
 
 def _first_definitions(cells: list[CellAnalysis], global_writes: dict[str, set[str]]) -> dict[str, tuple[int, int]]:

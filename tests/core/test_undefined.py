@@ -44,6 +44,8 @@ CLEAN = {
                                "scale = 3", "print(outer(2)())", "double = lambda v: v * scale\nprint(double(2))",
                                "class Model:\n    factor = 2\n    def run(self, v):\n        return v * self.factor * scale",
                                "print(Model().run(1))"],
+    "closure variable named like a later global": ["def outer(a):\n    def inner():\n        return a\n    return inner()",
+                                                  "print(outer(1))", "a = 5"],
     "match": ["point = (1, 2)\nmatch point:\n    case (x, y):\n        where = x + y\n    case _:\n        where = 0",
               "print(where)"],
     "main guard": ["if __name__ == '__main__':\n    ran = True", "print(ran)"],
@@ -97,6 +99,9 @@ def test_certainly_undefined_is_an_error(cells, expected):
     (["from math import *", "print(not_in_math)"], ("warning", "not_in_math", 2, 1)),
     ([("print(oops)", ["raises-exception"])], ("warning", "oops", 1, 1)),
     (["%timeit t = 1", "print(t)"], ("warning", "t", 2, 1)),
+    (["def report():\n    print(results)", "x = 1\nreport()", "results = 1"], ("warning", "results", 2, 2)),
+    (["def helper():\n    return results\ndef report():\n    return helper()", "report()", "results = 1"],
+     ("warning", "results", 2, 1)),
 ])
 def test_possibly_undefined_is_a_warning(cells, expected):
     assert findings_of(*cells) == [expected]
