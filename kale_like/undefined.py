@@ -57,10 +57,12 @@ def _merge(*states: _State | None) -> _State | None:
     live = [s for s in states if s is not None]
     if not live:
         return None
-    merged = _State(dynamic=next((s.dynamic for s in live if s.dynamic), None))
-    for name in set().union(*(s.names for s in live)):
-        kinds = {s.names.get(name) for s in live}
-        merged.names[name] = DEFINED if kinds == {DEFINED} else LATER if kinds <= {DEFINED, LATER} else MAYBE
+    merged = _State(dict(live[0].names), next((s.dynamic for s in live if s.dynamic), None))
+    for other in live[1:]:
+        # Only the names the two paths disagree on change (set operations: cells can hold thousands).
+        for name in {name for name, _ in merged.names.items() ^ other.names.items()}:
+            kinds = {merged.names.get(name), other.names.get(name)}
+            merged.names[name] = LATER if kinds <= {DEFINED, LATER} else MAYBE
     return merged
 
 
@@ -438,6 +440,8 @@ def _capture_name(stmt: ast.stmt) -> str | None:
 def _codes_of(analysis: CellAnalysis) -> list[tuple[str, int]]:
     """The cell's code, and the code inside its code magics, with their line offsets."""
     codes = [(analysis.code, 0)]
+    if "get_ipython" not in analysis.code:
+        return codes
     for stmt in analysis.tree.body if analysis.tree is not None else []:
         if any(isinstance(n, ast.Call) and magic_name(n) for n in ast.walk(stmt)):
             _, inner = _without_magic_text(stmt)
