@@ -323,6 +323,20 @@ async def test_a_failing_step_reports_its_step_cell_and_error(jp_fetch, write_no
     assert snapshot["state"] == "failed"
 
 
+async def test_a_run_reading_an_undefined_name_is_refused_unless_forced(jp_fetch, write_notebook):
+    write_notebook("typo.ipynb", notebook_json(("x = 2", ["step:make"]), ("print(xx)", ["step:report"])))
+    run = await start_run(jp_fetch, "typo.ipynb")
+    events = await events_of(jp_fetch, run["id"])
+    error = events[-1]["error"]
+    assert events[-1]["ok"] is False and not [e for e in events if e["type"] == "step"]  # nothing started
+    assert error["where"] == "step 'report', cell 2, line 1"
+    assert "undefined name 'xx'" in error["message"] and "--force" in error["message"]
+    forced = await start_run(jp_fetch, "typo.ipynb", force=True)
+    events = await events_of(jp_fetch, forced["id"])
+    assert events[-1]["ok"] is False and "NameError" in events[-1]["error"]["message"]
+    assert events[-1]["error"]["where"] == "step 'report', cell 2, line 1"
+
+
 async def test_cancel_stops_a_run_and_a_second_run_of_the_same_notebook_waits(jp_fetch, write_notebook):
     write_notebook("slow.ipynb", SLOW)
     run = await start_run(jp_fetch, "slow.ipynb")
