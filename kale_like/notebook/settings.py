@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import NotebookError
+from ..errors import NotebookError, TagError
 from .model import NotebookSettings
-from .tags import ENV_NAME, IMAGE_REF, QUANTITY, RESOURCE_KEY
+from .tags import ENV_NAME, IMAGE_REF, QUANTITY, RESOURCE_KEY, parse_tags
 
 _STEP_DEFAULT_KEYS = ("image", "limits", "requests", "annotations", "labels", "cache", "env", "retries", "timeout")
 
@@ -34,7 +34,8 @@ def read_settings(meta: Any) -> NotebookSettings:
         experiment=_text({"experiment_name": experiment}, "experiment_name"),
         base_image=_image(ours.get("docker_image", ours.get("base_image")) or None, "base_image"),
         kfp_host=_text(ours, "kfp_host"),
-        step_defaults=_step_defaults(ours.get("step_defaults")),
+        step_defaults=_overlay(_kale_steps_defaults(ours.get("steps_defaults")),
+                               _step_defaults(ours.get("step_defaults"))),
         volumes=tuple(volumes),
         minikf_only=tuple(minikf_only),
     )
@@ -116,6 +117,41 @@ def _step_defaults(value: Any) -> dict[str, Any]:
     checked["retries"] = _count(defaults.get("retries"), "step_defaults.retries", minimum=0)
     checked["timeout"] = _count(defaults.get("timeout"), "step_defaults.timeout", minimum=1)
     return checked
+
+
+def _kale_steps_defaults(value: Any) -> dict[str, Any]:
+    """Kale's ``steps_defaults``: tags every step carries (MiniKF writes
+    ``label:access-ml-pipeline:true``), read with the tag grammar."""
+    if value is None or value == []:
+        return {}
+    if not isinstance(value, list):
+        raise NotebookError(f"notebook metadata: kubeflow_notebook.steps_defaults must be a list of tags, "
+                            f"not {_kind(value)}",
+                            hint='e.g. ["label:access-ml-pipeline:true", "limit:memory:2Gi"]')
+    try:
+        tags = parse_tags(value, 0)
+    except TagError as exc:
+        raise NotebookError(f"notebook metadata: kubeflow_notebook.steps_defaults: {exc.message}",
+                            hint=exc.hint) from None
+    if tags.step or tags.role or tags.prev or tags.secrets or tags.raises_exception:
+        raise NotebookError("notebook metadata: kubeflow_notebook.steps_defaults holds a tag that is not a step "
+                            f"setting ({', '.join(map(str, value))})",
+                            hint="only limit:, request:, image:, annotation:, label:, cache:, env:, retries: "
+                                 "and timeout: tags apply to every step")
+    return {"image": tags.image, "limits": dict(tags.limits), "requests": dict(tags.requests),
+            "annotations": dict(tags.annotations), "labels": dict(tags.labels), "env": dict(tags.env),
+            "cache": tags.cache, "retries": tags.retries, "timeout": tags.timeout}
+
+
+def _overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """``top``'s settings over ``base``'s: mappings merged key by key, single values replaced."""
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict):
+            merged[key] = {**(base.get(key) or {}), **value}
+        elif value is not None or key not in merged:
+            merged[key] = value
+    return merged
 
 
 def _pairs(value: Any, key: str, key_ok, value_ok, shape: str) -> dict[str, str]:

@@ -65,3 +65,28 @@ def test_unknown_volume_types_are_still_refused_at_compile():
 
     with pytest.raises(PipelineError, match="volume type 'new_pvc'"):
         volume_claim({"type": "new_pvc", "name": "scratch", "mount_point": "/scratch"})
+
+
+def test_kale_steps_defaults_apply_to_every_step_below_ours():
+    node = make_notebook(("a = 1", ["block:one"]), ("b = a", ["block:two", "label:team:cell"]))
+    node.metadata["kubeflow_notebook"] = {"steps_defaults": ["label:access-ml-pipeline:true", "label:team:kale",
+                                                             "limit:memory:1Gi", "retries:1"]}
+    node.metadata["kale_like"] = {"step_defaults": {"limits": {"cpu": "2"}, "retries": 3}}
+    steps = {s.name: s.settings for s in build_plan(notebook_from_node(node), "auto").pipeline.steps}
+    assert dict(steps["one"].labels) == {"access-ml-pipeline": "true", "team": "kale"}
+    assert dict(steps["two"].labels) == {"access-ml-pipeline": "true", "team": "cell"}  # the cell's tag wins
+    assert dict(steps["one"].limits) == {"memory": "1Gi", "cpu": "2"} and steps["one"].retries == 3
+
+
+@pytest.mark.parametrize("value, message", [
+    ("label:x:y", "must be a list of tags, not a string"),
+    (["limit:memory:lots"], "steps_defaults: invalid tag 'limit:memory:lots'"),
+    (["block:train"], "holds a tag that is not a step setting"),
+    (["pipeline-parameters"], "holds a tag that is not a step setting"),
+])
+def test_bad_kale_steps_defaults_name_the_setting(value, message):
+    from kale_like.errors import NotebookError
+
+    with pytest.raises(NotebookError, match="kubeflow_notebook.steps_defaults") as caught:
+        kale_plan(("x = 1", ["block:one"]), kubeflow_notebook={"steps_defaults": value})
+    assert message in str(caught.value)

@@ -47,10 +47,11 @@ def run_ok(notebook: str, cwd: Path, *extra: str) -> tuple[nbformat.NotebookNode
 
 
 def compile_ok(notebook: str, cwd: Path) -> tuple[dict, str]:
+    """The pipeline spec (the IR's first document; a platform spec follows when steps have settings)."""
     target = cwd / "ir" / (Path(notebook).stem + ".yaml")
     done = kale_like("compile", notebook, "-o", str(target), cwd=cwd)
     assert done.returncode == 0, done.stderr
-    return yaml.safe_load(target.read_text()), done.stderr
+    return next(yaml.safe_load_all(target.read_text())), done.stderr
 
 
 def outputs(cell) -> list[str]:
@@ -142,4 +143,9 @@ def test_a_notebook_written_for_kale_runs_unchanged(examples: Path):
     ir, compile_err = compile_ok("from_kale.ipynb", examples)
     assert "MiniKF clone" in compile_err
     assert {"play", "summarise", "winner", "report"} <= tasks(ir)
-    assert "workspace-dice-abc12" not in yaml.safe_dump(ir)
+    written = (examples / "ir" / "from_kale.yaml").read_text()
+    assert "workspace-dice-abc12" not in written
+    # Kale's steps_defaults reach every step's pod on Kubeflow.
+    platform = list(yaml.safe_load_all(written))[-1]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
+    assert len(platform) >= 4 and all(e["podMetadata"]["labels"] == {"access-ml-pipeline": "true"}
+                                      for e in platform.values())
