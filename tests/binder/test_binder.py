@@ -41,9 +41,20 @@ WHEEL_INPUTS = ("kale_like", "labextension/src", "labextension/style", "labexten
                 "yarn.lock", "pyproject.toml", "install.json", "jupyter-config")
 
 
+UNTRACKED_PARTS = {".git", ".venv", "node_modules", "dist", "build", "test-results", ".yarn", "__pycache__",
+                   ".pytest_cache", "tsconfig.tsbuildinfo"}
+UNTRACKED_FOLDERS = ("labextension/lib/", "kale_like/labextension/")
+
+
 def tracked_files() -> list[str]:
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                            capture_output=True, text=True, check=True).stdout.split("\n")
+    """The repository as a clone has it (git's view; without git, the tree minus build output)."""
+    try:
+        listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                                capture_output=True, text=True, check=True).stdout.split("\n")
+    except (OSError, subprocess.CalledProcessError):
+        relative = [p.relative_to(REPO) for p in REPO.rglob("*")]
+        listed = [str(p) for p in relative
+                  if not UNTRACKED_PARTS & set(p.parts) and not str(p).startswith(UNTRACKED_FOLDERS)]
     return sorted(name for name in listed if name and (REPO / name).is_file())
 
 
