@@ -2,12 +2,13 @@
 report each step's state as the same ``step`` events a local run sends."""
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-POLL_SECONDS = 5.0
+POLL_SECONDS = float(os.environ.get("KALE_LIKE_KFP_POLL_SECONDS", "5"))
 CANCEL_GRACE_SECONDS = 120.0
 
 # KFP v2beta1 runtime states -> the panel's step states

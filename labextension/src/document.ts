@@ -6,7 +6,7 @@
 import { ISignal } from '@lumino/signaling';
 
 import { readCellTags, renameStepInTags } from './tags';
-import { IPipelineMetadata, SplitChoice } from './tokens';
+import { INotebookJSON, IPipelineMetadata, SplitChoice } from './tokens';
 
 export const SPLITS: ReadonlyArray<SplitChoice> = ['auto', 'tags', 'headings', 'cells'];
 
@@ -31,6 +31,8 @@ export interface INotebookDocument {
   revealCell(cell: number, line?: number | null): void;
   /** Show which cell failed (1-based), or clear the mark with null. */
   markFailedCell(cell: number | null): void;
+  /** Put an executed copy's outputs into this notebook's matching cells; returns how many cells got them. */
+  applyOutputs(executed: INotebookJSON): number;
 }
 
 /**
@@ -68,5 +70,38 @@ export function renameStepAt(document: INotebookDocument, index: number, from: s
     if (renamed.join('\n') !== cell.tags.join('\n')) {
       document.setCellTags(i, renamed);
     }
+  });
+}
+
+/** The source of a cell, as one string. */
+function sourceOf(source: string | string[]): string {
+  return Array.isArray(source) ? source.join('') : source;
+}
+
+/**
+ * Which executed cell holds the outputs of each open cell: by cell id, else by the
+ * n-th code cell with the same source (the executed copy may have an injected
+ * parameters cell the open notebook does not).
+ */
+export function matchExecutedCells(
+  open: ReadonlyArray<{ id?: string; type: string; source: string }>,
+  executed: INotebookJSON
+): Array<number | null> {
+  const code = executed.cells
+    .map((cell, index) => ({ cell, index }))
+    .filter(({ cell }) => cell.cell_type === 'code' && !(cell.metadata?.tags ?? []).includes('injected-parameters'));
+  const byId = new Map(code.filter(c => c.cell.id).map(c => [c.cell.id!, c.index]));
+  const used = new Set<number>();
+  return open.map(cell => {
+    if (cell.type !== 'code') {
+      return null;
+    }
+    const found = cell.id !== undefined ? byId.get(cell.id) : undefined;
+    const index = found ?? code.find(c => !used.has(c.index) && sourceOf(c.cell.source) === cell.source)?.index;
+    if (index === undefined) {
+      return null;
+    }
+    used.add(index);
+    return index;
   });
 }

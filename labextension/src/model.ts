@@ -21,6 +21,7 @@ import {
   IPipelineMetadata,
   IRunRequest,
   IRunResult,
+  IRunStatus,
   IServerErrorBody,
   IStepInfo,
   IUserSettings,
@@ -43,6 +44,10 @@ interface IDocumentState {
   run: IRunView | null;
   parameters: Record<string, string>;
   notice: INotice | null;
+  /** Recent runs of this notebook, newest first, as the server keeps them. */
+  history: IRunStatus[];
+  /** Outputs of the last successful run were put into the open notebook. */
+  outputsShown: boolean;
 }
 
 export interface IPipelineModelOptions {
@@ -84,6 +89,77 @@ export class PipelineModel {
     if (document && this.enabled && !this._state(document).analysis) {
       this.scheduleAnalyze(0);
     }
+    if (document && this.enabled) {
+      void this.loadHistory(true);
+    }
+    this._changed.emit();
+  }
+
+  /** Recent runs of the active notebook (local and Kubeflow), newest first. */
+  get history(): IRunStatus[] {
+    return this._current()?.history ?? [];
+  }
+
+  /**
+   * Ask the server for this notebook's recent runs. With `attach`, a run still going
+   * (started before a browser reload) becomes the panel's current run again.
+   */
+  async loadHistory(attach = false): Promise<void> {
+    const document = this._document;
+    if (!document) {
+      return;
+    }
+    const state = this._state(document);
+    try {
+      state.history = await this._client.runHistory(document.path);
+    } catch {
+      return; // history is a convenience; the panel works without it
+    }
+    const going = state.history.find(r => r.state === 'running' || r.state === 'cancelling');
+    if (attach && going && !state.run) {
+      const run = newRunView(going.backend, going.plan.steps);
+      run.id = going.id;
+      applyStatus(run, going);
+      state.run = run;
+      void this._follow(document, run).catch(() => undefined);
+    }
+    this._changed.emit();
+  }
+
+  /** Run again with the parameters (and split) a recorded run used. */
+  async rerun(record: IRunStatus): Promise<void> {
+    await this.compileAndRun({ parameters: record.parameters ?? {}, split: record.split ?? undefined });
+  }
+
+  /** Cancel a run listed in the history (the current one, or one another tab started). */
+  async cancelRun(id: string): Promise<void> {
+    if (this.run?.id === id) {
+      return this.cancel();
+    }
+    await this._client.cancelRun(id);
+    await this.loadHistory();
+  }
+
+  /** True once the last run's outputs were put into the open notebook. */
+  get outputsShown(): boolean {
+    return this._current()?.outputsShown ?? false;
+  }
+
+  /** Put the executed notebook's outputs into the open notebook (the user asked for it). */
+  async showOutputs(): Promise<void> {
+    const document = this._document;
+    const path = this.run?.result?.output_path;
+    if (!document || !path) {
+      return;
+    }
+    const state = this._state(document);
+    try {
+      const count = document.applyOutputs(await this._client.notebookContent(path));
+      state.outputsShown = true;
+      state.notice = { kind: 'info', text: `Outputs of ${count} cell${count === 1 ? '' : 's'} shown; save to keep them.` };
+    } catch (error) {
+      state.notice = { kind: 'error', text: errorBody(error).message };
+    }
     this._changed.emit();
   }
 
@@ -124,6 +200,7 @@ export class PipelineModel {
     this.updateMetadata({ enabled });
     if (enabled) {
       this.scheduleAnalyze(0);
+      void this.loadHistory(true);
     }
   }
 
@@ -268,12 +345,13 @@ export class PipelineModel {
   }
 
   /** Save the notebook, start a run on the server and follow its progress to the end. */
-  async compileAndRun(): Promise<void> {
+  async compileAndRun(repeat?: { parameters: Record<string, unknown>; split?: SplitChoice }): Promise<void> {
     const document = this._document;
     if (!document || this.running) {
       return;
     }
     const state = this._state(document);
+    state.outputsShown = false;
     const order = state.analysis?.steps.map(s => s.name) ?? [];
     const run = newRunView(this._settings.backend, order);
     state.run = run;
@@ -282,7 +360,13 @@ export class PipelineModel {
     this._changed.emit();
     try {
       await document.save();
-      const status = await this._client.startRun(this._runRequest(document, state));
+      const request = this._runRequest(document, state);
+      if (repeat) {
+        request.parameters = { ...repeat.parameters };
+        request.split = repeat.split ?? request.split;
+      }
+      const status = await this._client.startRun(request);
+      void this.loadHistory();
       run.id = status.id;
       applyStatus(run, status);
       if (run.cancelRequested) {
@@ -362,8 +446,11 @@ export class PipelineModel {
   private _finish(document: INotebookDocument, run: IRunView, result: IRunResult): void {
     finishRun(run, result);
     const error = run.result?.error;
-    document.markFailedCell(!result.ok && error?.cell ? error.cell : null);
+    document.markFailedCell(!result.ok && run.state !== 'cancelled' && error?.cell ? error.cell : null);
     this._changed.emit();
+    if (this._document === document) {
+      void this.loadHistory();
+    }
   }
 
   private _runRequest(document: INotebookDocument, state: IDocumentState): IRunRequest {
@@ -406,7 +493,9 @@ export class PipelineModel {
         analysisSeq: 0,
         run: null,
         parameters: {},
-        notice: null
+        notice: null,
+        history: [],
+        outputsShown: false
       };
       this._states.set(document, state);
     }

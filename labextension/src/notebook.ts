@@ -5,8 +5,11 @@
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ICellView, INotebookDocument } from './document';
-import { IPipelineMetadata } from './tokens';
+import type { IOutput } from '@jupyterlab/nbformat';
+import type { ISharedCodeCell } from '@jupyter/ydoc';
+
+import { ICellView, INotebookDocument, matchExecutedCells } from './document';
+import { INotebookJSON, IPipelineMetadata } from './tokens';
 
 export const METADATA_KEY = 'kale_like';
 export const FAILED_CELL_CLASS = 'kale-like-failed-cell';
@@ -98,6 +101,30 @@ export class NotebookDocument implements INotebookDocument {
     if (cell !== null) {
       this.revealCell(cell);
     }
+  }
+
+  applyOutputs(executed: INotebookJSON): number {
+    const model = this.panel.content.model;
+    if (!model) {
+      return 0;
+    }
+    const cells = model.sharedModel.cells;
+    const open = cells.map(cell => ({ id: cell.id, type: cell.cell_type, source: cell.getSource() }));
+    const matches = matchExecutedCells(open, executed);
+    let applied = 0;
+    model.sharedModel.transact(() => {
+      matches.forEach((index, i) => {
+        const cell = cells[i] as ISharedCodeCell;
+        if (index === null || cell.cell_type !== 'code') {
+          return;
+        }
+        const source = executed.cells[index];
+        cell.setOutputs((source.outputs ?? []) as IOutput[]);
+        cell.execution_count = source.execution_count ?? null;
+        applied++;
+      });
+    });
+    return applied;
   }
 
   dispose(): void {

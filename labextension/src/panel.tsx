@@ -7,6 +7,7 @@ import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { DagView } from './dag';
+import { RunHistory } from './history';
 import { SPLITS } from './document';
 import { PipelineModel } from './model';
 import { RunSummary, StepList } from './progress';
@@ -110,6 +111,9 @@ function EnabledView({ model, actions }: { model: PipelineModel; actions: IPanel
       </Section>
       <Section title="Steps">
         <StepList model={model} run={run} />
+      </Section>
+      <Section title="Runs">
+        <RunHistory model={model} actions={actions} />
       </Section>
       {model.parameters.length > 0 && (
         <Section title="Parameters">

@@ -3,8 +3,8 @@ import * as React from 'react';
 
 import { PipelineModel } from './model';
 import type { IPanelActions } from './panel';
-import { IRunView } from './runview';
-import { TracebackView } from './traceback';
+import { IOutputChunk, IRunView } from './runview';
+import { stripAnsi, TracebackView } from './traceback';
 import { IRunError, StepState } from './tokens';
 
 export function RunSummary(props: { run: IRunView; model: PipelineModel; actions: IPanelActions }): JSX.Element {
@@ -25,8 +25,18 @@ export function RunSummary(props: { run: IRunView; model: PipelineModel; actions
           {result.ok ? 'Open executed notebook' : 'Open the partial executed notebook'}
         </button>
       )}
-      {result?.output_url && (
-        <a className="kale-like-link" href={result.output_url} target="_blank" rel="noreferrer">
+      {result?.ok && result.output_path && !model.outputsShown && (
+        <button
+          type="button"
+          className="kale-like-link"
+          title="Copy the run's outputs into the cells of this notebook (you can save or discard them)"
+          onClick={() => void model.showOutputs()}
+        >
+          Show outputs in this notebook
+        </button>
+      )}
+      {(result?.output_url || run.url) && (
+        <a className="kale-like-link" href={(result?.output_url || run.url)!} target="_blank" rel="noreferrer">
           Open the run in Kubeflow Pipelines
         </a>
       )}
@@ -79,23 +89,23 @@ function Failure(props: { error: IRunError; model: PipelineModel; actions: IPane
   );
 }
 
-function runTitle(run: IRunView): string {
-  if (run.backend === 'kfp' && run.state === 'succeeded') {
-    return 'Submitted to Kubeflow Pipelines';
-  }
+export function runTitle(run: { backend: string; state: IRunView['state'] }): string {
+  const where = run.backend === 'kfp' ? ' on Kubeflow Pipelines' : '';
   switch (run.state) {
     case 'starting':
       return 'Starting…';
     case 'running':
-      return 'Running…';
+      return `Running${where}…`;
     case 'cancelling':
       return 'Cancelling…';
     case 'succeeded':
-      return 'Run succeeded';
+      return `Run succeeded${where}`;
     case 'failed':
-      return 'Run failed';
+      return `Run failed${where}`;
     case 'cancelled':
       return 'Run cancelled';
+    case 'interrupted':
+      return 'Interrupted (the server stopped)';
   }
 }
 
@@ -116,6 +126,35 @@ export function formatElapsed(seconds: number): string {
   }
   const minutes = Math.floor(seconds / 60);
   return `${minutes}m ${String(Math.floor(seconds % 60)).padStart(2, '0')}s`;
+}
+
+/** What a step printed, as it prints it, kept scrolled to the end unless the user scrolled up. */
+function LiveOutput(props: { step: string; chunks: IOutputChunk[] }): JSX.Element {
+  const box = React.useRef<HTMLPreElement>(null);
+  const pinned = React.useRef(true);
+  React.useLayoutEffect(() => {
+    if (box.current && pinned.current) {
+      box.current.scrollTop = box.current.scrollHeight;
+    }
+  });
+  return (
+    <pre
+      ref={box}
+      className="kale-like-live-output"
+      role="log"
+      aria-label={`Output of step ${props.step}`}
+      onScroll={e => {
+        const el = e.currentTarget;
+        pinned.current = el.scrollTop + el.clientHeight >= el.scrollHeight - 4;
+      }}
+    >
+      {props.chunks.map((chunk, i) => (
+        <span key={i} className={chunk.name === 'stderr' ? 'kale-like-stderr' : undefined}>
+          {stripAnsi(chunk.text)}
+        </span>
+      ))}
+    </pre>
+  );
 }
 
 export function StepList({ model, run }: { model: PipelineModel; run: IRunView | null }): JSX.Element {
@@ -157,6 +196,7 @@ export function StepList({ model, run }: { model: PipelineModel; run: IRunView |
               </div>
             )}
             {step.outputs.length > 0 && <div className="kale-like-io">out: {step.outputs.join(', ')}</div>}
+            {progress?.output?.length ? <LiveOutput step={step.name} chunks={progress.output} /> : null}
           </li>
         );
       })}

@@ -10,6 +10,7 @@ import { ServerError } from './errors';
 import {
   IAnalysis,
   ICompileResult,
+  INotebookJSON,
   IRunRequest,
   IRunStatus,
   IServerErrorBody,
@@ -124,6 +125,10 @@ export interface IKaleLikeClient {
   startRun(request: IRunRequest): Promise<IRunStatus>;
   runStatus(runId: string): Promise<IRunStatus>;
   cancelRun(runId: string): Promise<IRunStatus>;
+  /** Recent runs of one notebook, newest first (they outlive reloads and restarts). */
+  runHistory(path: string): Promise<IRunStatus[]>;
+  /** A notebook file's JSON, through the contents API (the executed notebook). */
+  notebookContent(path: string): Promise<INotebookJSON>;
   streamRunEvents(
     runId: string,
     after: number,
@@ -157,6 +162,20 @@ export class KaleLikeClient implements IKaleLikeClient {
 
   cancelRun(runId: string): Promise<IRunStatus> {
     return this.post<IRunStatus>(`runs/${runId}/cancel`, {});
+  }
+
+  runHistory(path: string): Promise<IRunStatus[]> {
+    return requestAPI<IRunStatus[]>(`runs?path=${encodeURIComponent(path)}`, {}, this.settings);
+  }
+
+  async notebookContent(path: string): Promise<INotebookJSON> {
+    const url = URLExt.join(this.settings.baseUrl, 'api/contents', URLExt.encodeParts(path)) + '?content=1&type=notebook';
+    const response = await ServerConnection.makeRequest(url, {}, this.settings);
+    const body = await response.json();
+    if (!response.ok) {
+      throw new ServerError(response.status, { message: body?.message ?? `cannot read ${path}` });
+    }
+    return body.content as INotebookJSON;
   }
 
   streamRunEvents(

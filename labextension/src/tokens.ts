@@ -68,7 +68,9 @@ export type RunState =
   | 'cancelling'
   | 'succeeded'
   | 'failed'
-  | 'cancelled';
+  | 'cancelled'
+  /** Recorded as running by a server that went away. */
+  | 'interrupted';
 
 export interface IRunError {
   step: string | null;
@@ -114,7 +116,24 @@ export interface IFinishedEvent extends IRunResult {
   seq?: number;
 }
 
-export type RunEvent = IPlanEvent | IStepEvent | IFinishedEvent;
+/** What a step printed since the last output event (live output). */
+export interface IOutputEvent {
+  type: 'output';
+  seq?: number;
+  step: string;
+  name: 'stdout' | 'stderr';
+  text: string;
+}
+
+/** A Kubeflow run was created; its steps follow as step events. */
+export interface ISubmittedEvent {
+  type: 'submitted';
+  seq?: number;
+  run_id: string;
+  url: string | null;
+}
+
+export type RunEvent = IPlanEvent | IStepEvent | IFinishedEvent | IOutputEvent | ISubmittedEvent;
 
 export interface IStepProgress {
   state: StepState;
@@ -131,6 +150,13 @@ export interface IRunStatus {
   steps: Record<string, IStepProgress>;
   result: IRunResult | null;
   events: number;
+  /** When it ended (seconds since the epoch), null while it runs. */
+  finished?: number | null;
+  parameters?: Record<string, unknown>;
+  split?: SplitChoice | null;
+  kfp_run_id?: string | null;
+  /** The Kubeflow run page, known from submission on. */
+  output_url?: string | null;
 }
 
 export interface ICompileResult {
@@ -183,4 +209,16 @@ export interface IRunRequest {
   parameters: Record<string, unknown>;
   /** Connection only; the experiment and the rest travel in the notebook. */
   kfp?: { host?: string; namespace?: string; token?: string };
+}
+
+/** The part of a notebook file the panel reads back: cells with their outputs. */
+export interface INotebookJSON {
+  cells: Array<{
+    id?: string;
+    cell_type: string;
+    source: string | string[];
+    outputs?: unknown[];
+    execution_count?: number | null;
+    metadata?: { tags?: string[] };
+  }>;
 }

@@ -97,7 +97,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     state = tmp_path_factory.mktemp("lab-state")
     _quiet_settings(state / "settings")
     env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(state / "settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(state / "workspaces"), "XDG_CACHE_HOME": str(state / "cache")}
+           "JUPYTERLAB_WORKSPACES_DIR": str(state / "workspaces"), "XDG_CACHE_HOME": str(state / "cache"),
+           "KALE_LIKE_KFP_POLL_SECONDS": "0.3"}
     port = _free_port()
     log = state / "lab.log"
     with open(log, "w") as output:

@@ -33,8 +33,12 @@ NOTEBOOKS = {
          ["step:ticking"]),
         ("print(x)", ["step:after"])),
     "outputs_back.ipynb": build_notebook(
-        ("n = 6\nprint('n is', n)", ["step:make"]),
+        ("n = 6", ["pipeline-parameters"]),
+        ("print('n is', n)", ["step:make"]),
         ("n * 7", ["step:answer"])),
+    "on_kubeflow.ipynb": build_notebook(
+        ("x = 2", ["step:make"]),
+        ("y = x * 3", ["step:double", "prev:make"])),
 }
 
 

@@ -2,11 +2,12 @@ import { Signal } from '@lumino/signaling';
 
 import { ServerError } from '../errors';
 import { assignStepColors, stepColor } from '../colors';
-import { ICellView, INotebookDocument, renameStepAt } from '../document';
+import { ICellView, INotebookDocument, matchExecutedCells, renameStepAt } from '../document';
+import { appendOutput } from '../runview';
 import { PipelineModel } from '../model';
 import { parameterOverrides } from '../parameters';
 import type { IKaleLikeClient } from '../request';
-import { IAnalysis, IPipelineMetadata, IRunStatus, RunEvent } from '../tokens';
+import { IAnalysis, INotebookJSON, IPipelineMetadata, IRunStatus, RunEvent } from '../tokens';
 
 class FakeDocument implements INotebookDocument {
   path = 'demo.ipynb';
@@ -42,6 +43,11 @@ class FakeDocument implements INotebookDocument {
   markFailedCell(cell: number | null) {
     this.failed = cell;
   }
+  applied: INotebookJSON[] = [];
+  applyOutputs(executed: INotebookJSON) {
+    this.applied.push(executed);
+    return executed.cells.length;
+  }
 }
 
 const ANALYSIS: IAnalysis = {
@@ -69,6 +75,8 @@ function fakeClient(over: Partial<IKaleLikeClient> = {}): IKaleLikeClient & { ca
     startRun: async request => (calls.push(`run ${JSON.stringify(request)}`), status()),
     runStatus: async () => status(),
     cancelRun: async id => (calls.push(`cancel ${id}`), status({ state: 'cancelling' })),
+    runHistory: async path => (calls.push(`history ${path}`), []),
+    notebookContent: async path => (calls.push(`content ${path}`), { cells: [] }),
     streamRunEvents: async () => -1,
     ...over
   };
@@ -248,7 +256,13 @@ describe('PipelineModel runs', () => {
 
   it('sends the Kubeflow settings only for the kfp backend', async () => {
     const client = fakeClient({
-      streamRunEvents: streamOf([{ type: 'finished', ok: true, output: 'https://kfp/#/runs/details/1', error: null, output_url: 'https://kfp/#/runs/details/1' }])
+      streamRunEvents: streamOf([
+        { type: 'plan', steps: ['make'], edges: [] },
+        { type: 'submitted', run_id: 'k1', url: 'https://kfp/#/runs/details/1' },
+        { type: 'step', step: 'make', state: 'running', elapsed: 0 },
+        { type: 'step', step: 'make', state: 'succeeded', elapsed: 4 },
+        { type: 'finished', ok: true, output: 'https://kfp/#/runs/details/1', error: null, output_url: 'https://kfp/#/runs/details/1' }
+      ])
     });
     const model = new PipelineModel({ client });
     model.setDocument(new FakeDocument([['step:make']]));
@@ -257,7 +271,8 @@ describe('PipelineModel runs', () => {
     const request = JSON.parse(client.calls.find(c => c.startsWith('run '))!.slice(4));
     expect(request).toEqual({ path: 'demo.ipynb', split: 'auto', backend: 'kfp', parameters: {}, kfp: { host: 'http://kfp', namespace: 'ns' } });
     expect(model.run?.result?.output_url).toBe('https://kfp/#/runs/details/1');
-    expect(model.run?.steps).toEqual({});  // progress is on the run page, not 'waiting' here
+    expect(model.run?.url).toBe('https://kfp/#/runs/details/1');
+    expect(model.run?.steps.make.state).toBe('succeeded'); // polled from Kubeflow through the server
   });
 
   it('learns which backends the server offers', async () => {
@@ -351,5 +366,95 @@ describe('step colours', () => {
     const colors = assignStepColors(['a', 'b', 'c'], [['a', 'c']]);
     expect(colors.get('c')).not.toBe(colors.get('a'));
     expect(colors.get('c')).not.toBe(colors.get('b'));
+  });
+});
+
+describe('live output, history and outputs back', () => {
+  it('keeps what each step prints, per stream, bounded', () => {
+    let chunks = appendOutput([], 'stdout', 'a\n');
+    chunks = appendOutput(chunks, 'stdout', 'b\n');
+    chunks = appendOutput(chunks, 'stderr', 'oops\n');
+    expect(chunks).toEqual([{ name: 'stdout', text: 'a\nb\n' }, { name: 'stderr', text: 'oops\n' }]);
+    const bounded = appendOutput(chunks, 'stdout', 'x'.repeat(30), 20);
+    expect(bounded.reduce((n, c) => n + c.text.length, 0)).toBe(20);
+    expect(bounded[bounded.length - 1].text.endsWith('x')).toBe(true);
+  });
+
+  it('shows output events under their step as they arrive', async () => {
+    const client = fakeClient({
+      streamRunEvents: streamOf([
+        { type: 'step', step: 'make', state: 'running', elapsed: 0 },
+        { type: 'output', step: 'make', name: 'stdout', text: 'epoch 1\n' },
+        { type: 'output', step: 'make', name: 'stdout', text: 'epoch 2\n' },
+        { type: 'step', step: 'make', state: 'succeeded', elapsed: 1 },
+        { type: 'finished', ok: true, output: '/x.ipynb', error: null, output_path: 'demo.executed.ipynb' }
+      ])
+    });
+    const model = new PipelineModel({ client });
+    model.setDocument(new FakeDocument([['step:make']]));
+    await model.compileAndRun();
+    expect(model.run?.steps.make.output).toEqual([{ name: 'stdout', text: 'epoch 1\nepoch 2\n' }]);
+    expect(model.run?.steps.make.state).toBe('succeeded');
+  });
+
+  it('lists the history, re-runs with the recorded parameters and re-attaches to a run still going', async () => {
+    const going = status({ id: 'r9', state: 'running', plan: { steps: ['make'], edges: [] }, steps: { make: { state: 'running', elapsed: 1 } } });
+    const old = status({ id: 'r1', state: 'succeeded', parameters: { n: 7 }, split: 'cells' });
+    let followed = '';
+    const client = fakeClient({
+      runHistory: async () => [going, old],
+      streamRunEvents: async (id, _after, onEvent) => {
+        followed = id;
+        onEvent({ type: 'finished', ok: true, output: null, error: null });
+        return 0;
+      }
+    });
+    const model = new PipelineModel({ client });
+    model.setDocument(new FakeDocument([['step:make']]));
+    await model.loadHistory(true);
+    expect(model.history.map(r => r.id)).toEqual(['r9', 'r1']);
+    expect(model.run?.id).toBe('r9');
+    await new Promise(r => setTimeout(r, 0));
+    expect(followed).toBe('r9');
+    await model.rerun(old);
+    const request = JSON.parse(client.calls.filter(c => c.startsWith('run ')).pop()!.slice(4));
+    expect(request.parameters).toEqual({ n: 7 });
+    expect(request.split).toBe('cells');
+  });
+
+  it('puts outputs into the open notebook only when asked', async () => {
+    const client = fakeClient({
+      streamRunEvents: streamOf([{ type: 'finished', ok: true, output: '/r/demo.executed.ipynb', error: null, output_path: 'demo.executed.ipynb' }])
+    });
+    const document = new FakeDocument([['step:make']]);
+    const model = new PipelineModel({ client });
+    model.setDocument(document);
+    await model.compileAndRun();
+    expect(document.applied).toEqual([]);
+    expect(model.outputsShown).toBe(false);
+    await model.showOutputs();
+    expect(client.calls).toContain('content demo.executed.ipynb');
+    expect(document.applied.length).toBe(1);
+    expect(model.outputsShown).toBe(true);
+  });
+
+  it('matches executed cells by id, else by source, skipping the injected parameters cell', () => {
+    const executed: INotebookJSON = {
+      cells: [
+        { cell_type: 'code', source: 'n = 1', metadata: { tags: ['pipeline-parameters'] }, id: 'p' },
+        { cell_type: 'code', source: 'n = 5', metadata: { tags: ['injected-parameters'] }, id: 'inj' },
+        { cell_type: 'markdown', source: '# x' },
+        { cell_type: 'code', source: ['print(', 'n)'], id: 'other-id' },
+        { cell_type: 'code', source: 'print(n)' }
+      ]
+    };
+    const open = [
+      { id: 'p', type: 'code', source: 'n = 1' },
+      { id: 'm', type: 'markdown', source: '# x' },
+      { id: 'q', type: 'code', source: 'print(n)' },
+      { id: 'r', type: 'code', source: 'print(n)' },
+      { id: 's', type: 'code', source: 'never ran' }
+    ];
+    expect(matchExecutedCells(open, executed)).toEqual([0, null, 3, 4, null]);
   });
 });
