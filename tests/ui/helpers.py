@@ -7,8 +7,9 @@ RUN_TIMEOUT_MS = 120_000
 
 
 def open_notebook(page, lab: Lab, name: str):
-    page.goto(lab.url(f"lab/tree/{name}"))
-    page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for(timeout=60_000)
+    # ?reset: a fresh workspace, so that notebooks earlier tests opened are not restored
+    page.goto(lab.url(f"lab/tree/{name}?reset"))
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").first.wait_for(timeout=60_000)
     tab = page.locator('.jp-SideBar.jp-mod-left li[data-id="kale-like-panel"]')
     tab.wait_for()
     if "lm-mod-current" not in (tab.get_attribute("class") or ""):
