@@ -224,8 +224,7 @@ function Diagnostics({ model }: { model: PipelineModel }): JSX.Element {
           <span className="kale-like-severity">{d.severity === 'error' ? '✗' : '⚠'}</span>
           {d.cell !== null && (
             <button type="button" className="kale-like-link" onClick={() => model.revealCell(d.cell!, d.line)}>
-              cell {d.cell}
-              {d.line !== null && `:${d.line}`}
+              {d.where || `cell ${d.cell}${d.line !== null ? `, line ${d.line}` : ''}`}
             </button>
           )}{' '}
           {d.message}

@@ -53,18 +53,16 @@ function Failure(props: { error: IRunError; model: PipelineModel; actions: IPane
   const { error, model, actions } = props;
   const cell = error.cell ?? null;
   const line = error.line ?? null;
-  const where = error.where || (cell !== null ? `cell ${cell}${line !== null ? `, line ${line}` : ''}` : '');
+  // The server words the place as everywhere else (CLI, validate): "step 'x', cell 3 (In [2]), line 4".
+  const where = error.where || [error.step && `step '${error.step}'`, cell !== null && `cell ${cell}`, line !== null && `line ${line}`]
+    .filter(Boolean)
+    .join(', ');
   return (
     <div className="kale-like-failure">
-      <p>
-        {error.step && (
-          <>
-            Step <strong className="kale-like-name" title={error.step}>{error.step}</strong> failed
-          </>
-        )}
-        {cell !== null && (
-          <>
-            {error.step ? ' in ' : 'In '}
+      {where && (
+        <p>
+          Failed at{' '}
+          {cell !== null ? (
             <button
               type="button"
               className="kale-like-link"
@@ -73,9 +71,11 @@ function Failure(props: { error: IRunError; model: PipelineModel; actions: IPane
             >
               {where}
             </button>
-          </>
-        )}
-      </p>
+          ) : (
+            <strong>{where}</strong>
+          )}
+        </p>
+      )}
       <pre className="kale-like-error-message">{error.message}</pre>
       {error.traceback && (
         <TracebackView

@@ -12,6 +12,8 @@ export interface IDiagnostic {
   cell: number | null;
   line: number | null;
   step: string | null;
+  /** The place as the server words it everywhere ("step 'x', cell 3 (In [2]), line 4"). */
+  where?: string | null;
 }
 
 export interface IParameter {
