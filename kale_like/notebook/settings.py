@@ -41,9 +41,14 @@ def read_settings(meta: Any) -> NotebookSettings:
     )
 
 
-# Kale's metadata flags that ask MiniKF's Rok to snapshot the notebook's volumes.
-MINIKF_FLAGS = {"snapshot_volumes": "snapshot the notebook's volumes before the run",
-                "autosnapshot": "snapshot every step's volumes after it runs"}
+# Kale's metadata flags that only MiniKF acts on (Rok snapshots; Kale's Katib trials start
+# from them): what each asks for, and what happens to it here.
+MINIKF_FLAGS = {
+    "snapshot_volumes": ("snapshot the notebook's volumes before the run", "ignored (no snapshot is taken)"),
+    "autosnapshot": ("snapshot every step's volumes after it runs", "ignored (no snapshot is taken)"),
+    "katib_run": ("run a Katib hyperparameter search from a snapshot of the notebook",
+                  "ignored (the pipeline runs once, with its defaults; --sweep runs a grid locally)"),
+}
 
 
 def _without_minikf_settings(meta: dict[str, Any], volumes: list[Any]) -> tuple[list[Any], list[str]]:
@@ -61,9 +66,9 @@ def _without_minikf_settings(meta: dict[str, Any], volumes: list[Any]) -> tuple[
                          "(list an existing claim with type 'pvc' to mount it)")
         else:
             kept.append(volume)
-    for flag, meaning in MINIKF_FLAGS.items():
+    for flag, (meaning, outcome) in MINIKF_FLAGS.items():
         if meta.get(flag):
-            notes.append(f"notebook metadata: {flag} asks MiniKF to {meaning}; ignored (no snapshot is taken)")
+            notes.append(f"notebook metadata: {flag} asks MiniKF to {meaning}; {outcome}")
     return kept, notes
 
 

@@ -48,7 +48,7 @@ def test_clone_volumes_are_left_out_with_a_warning_naming_them():
     assert "left out" in warnings[0].message
 
 
-@pytest.mark.parametrize("flag", ["snapshot_volumes", "autosnapshot"])
+@pytest.mark.parametrize("flag", ["snapshot_volumes", "autosnapshot", "katib_run"])
 def test_snapshot_flags_are_named_and_ignored(flag):
     on = kale_plan(("x = 1", ["block:one"]), kubeflow_notebook={flag: True})
     assert [f.message for f in on.findings if f.code == "minikf-only"] == [
