@@ -436,6 +436,9 @@ export class PipelineModel {
 
   private _applyEvent(document: INotebookDocument, run: IRunView, event: RunEvent): void {
     const result = applyEvent(run, event);
+    if (event.type === 'step' && event.state !== 'waiting' && event.state !== 'running' && this._document === document) {
+      void this.loadHistory(); // the history line of this run shows each step as it ends
+    }
     if (result) {
       this._finish(document, run, result);
     } else {

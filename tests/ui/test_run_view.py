@@ -42,7 +42,7 @@ def test_failed_run_shows_the_traceback_as_jupyter_does(page, lab: Lab):
     shot(page, "20-run-failed-traceback.png")
     docs = os.environ.get("KALE_LIKE_DOCS_DIR")
     if docs:
-        panel.screenshot(path=os.path.join(docs, "panel-failed-run.png"))
+        page.screenshot(path=os.path.join(docs, "panel-failed-run.png"))
 
     # the whole traceback in a tab as wide as the window
     status.get_by_role("button", name="Open traceback in a tab").click()

@@ -95,7 +95,8 @@ def test_outputs_back_history_reload_and_rerun(page, lab: Lab):
     shot(page, "33-run-history.png")
     docs = os.environ.get("KALE_LIKE_DOCS_DIR")
     if docs:
-        panel.get_by_role("region", name="Runs").screenshot(path=os.path.join(docs, "panel-run-history.png"))
+        panel.get_by_role("region", name="Runs").scroll_into_view_if_needed()
+        page.screenshot(path=os.path.join(docs, "panel-run-history.png"))
 
 
 @pytest.fixture
