@@ -23,6 +23,7 @@ def main() -> int:
         ("marshal vs pickle", ["bench_marshal.py", *(["--size-mb", "128", "--repeat", "1"] if args.quick else [])]),
         ("papermill engine", ["bench_papermill.py", "--repeat", "1" if args.quick else "2"]),
         ("KFP compile", ["bench_compile.py"]),
+        ("scale: overhead per step, 10 to 5,000 steps", ["bench_scale.py", *(["--quick"] if args.quick else [])]),
     ]
     failed = 0
     for title, command in runs:

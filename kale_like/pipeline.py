@@ -114,12 +114,11 @@ class Pipeline:
         _check_upstream(self.steps)
         _check_parameters(self.steps, self.parameters)
         object.__setattr__(self, "_order", _topological_order(self.steps))
+        # By name: the scheduler and the backends look steps up per event (5,000-step notebooks).
+        object.__setattr__(self, "_by_name", {step.name: step for step in self.steps})
 
     def step(self, name: str) -> Step:
-        for step in self.steps:
-            if step.name == name:
-                return step
-        raise KeyError(name)
+        return self._by_name[name]  # type: ignore[attr-defined]  # KeyError for an unknown name
 
     @property
     def order(self) -> tuple[str, ...]:

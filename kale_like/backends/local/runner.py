@@ -21,6 +21,7 @@ from .cache import entry_dir, invalidate, lookup, parameter_value_key, seal, ste
 from ..executed import execution_plan, merge_outputs, write_atomically
 from .warnings_once import drop_repeated_warnings
 from . import warm, workdir_lock
+from .readiness import Readiness
 from .live import LiveTail, live_path, output_events
 from .zygote_client import Zygote
 
@@ -78,7 +79,8 @@ class LocalRun:
         self.jobs = max(1, options.jobs or os.cpu_count() or 1)
         self.state = _State(states={s.name: "waiting" for s in self.pipeline.steps})
         self.attempts: dict[str, int] = {}
-        self.retry: list[str] = []
+        self.ready = Readiness(self.pipeline)
+        self.missed: set[str] = set()  # steps whose cache lookup missed in this run
         self.zygote: Zygote | None = None
         self.recomputed: set[str] = set()  # producers recomputed because their values were damaged
         self.requeued: set[str] = set()    # steps re-run after such a recompute (once each)
@@ -171,38 +173,44 @@ class LocalRun:
                 warm.park(self.plan.notebook, unused)
         return self._finish(time.perf_counter() - began)
 
-    def _schedule(self) -> Zygote | None:
-        pending = list(self.pipeline.order)
+    def _schedule(self) -> None:
+        """Start ready steps (``jobs`` at a time) and follow them until nothing can start.
+
+        Constant work per step and event: readiness is kept by counts (``Readiness``),
+        never by scanning the steps still waiting.
+        """
         running: dict[str, _Running] = {}
         by_pid: dict[int, _Running] = {}
         early_exits: dict[int, int] = {}
-        zygote: Zygote | None = None
-        while pending or running or self.retry:
-            pending[:0] = self.retry
-            self.retry.clear()
+        while True:
             if self._cancelled():
-                self._cancel_all(running, pending, zygote)
-                break
-            progressed = self._serve_cached(pending)
-            launchable = [] if self.state.error else [n for n in pending if self._ready(n)
-                                                      and not self._still_read(n, running)]
-            for name in launchable[: max(0, self.jobs - len(running))]:
-                if zygote is None:
-                    zygote = warm.claim(self.plan.notebook) or warm.start(self.plan.notebook, self.workdir)
-                    self.zygote = zygote
-                pending.remove(name)
-                running[name] = self._launch(zygote, name)
-                progressed = True
-            if self.state.error and not running:
-                self._skip_rest(pending)
-                break
+                self._cancel_all(running, self.ready.waiting(), self.zygote)
+                return
+            self._start_ready(running)
             if not running:
-                if not progressed and pending:
-                    self._skip_rest(pending)  # upstream failed or cancelled
-                    break
+                break
+            self._wait(self.zygote, running, by_pid, early_exits)
+        self._skip_rest(self.ready.waiting())  # upstream failed, or the run stopped at a failure
+
+    def _start_ready(self, running: dict[str, _Running]) -> None:
+        held: list[str] = []
+        while not self.state.error:
+            name = self.ready.pop()
+            if name is None:
+                break
+            if self._serve_cached(name):
                 continue
-            self._wait(zygote, running, by_pid, early_exits)
-        return zygote
+            if self._still_read(name, running):
+                held.append(name)
+                continue
+            if len(running) >= self.jobs:
+                self.ready.push_back(name)
+                break
+            if self.zygote is None:
+                self.zygote = warm.claim(self.plan.notebook) or warm.start(self.plan.notebook, self.workdir)
+            running[name] = self._launch(self.zygote, name)
+        for name in held:
+            self.ready.push_back(name)
 
     def _cancelled(self) -> bool:
         return bool(self.cancel is not None and self.cancel.is_set())
@@ -211,27 +219,17 @@ class LocalRun:
         """A producer recomputed for damage waits until no running step may be reading its entry."""
         return name in self.recomputed and any(name in self.pipeline.step(r).upstream for r in running)
 
-    def _ready(self, name: str) -> bool:
-        return all(self.state.states[u] in ("succeeded", "cached") for u in self.pipeline.step(name).upstream)
-
-    def _serve_cached(self, pending: list[str]) -> bool:
-        served = False
-        if not self.options.cache:
+    def _serve_cached(self, name: str) -> bool:
+        if not self.options.cache or name in self.missed:
             return False
-        for name in list(pending):
-            if not self._ready(name):
-                continue
-            found = lookup(self.workdir, self.state.keys[name])
-            if found.damaged:
-                self._warn(f"the cached result of step '{name}' is damaged ({found.damaged}); "
-                           "recomputing it")
-            report = found.report
-            if report is None:
-                continue
-            pending.remove(name)
-            self._record(name, report, "cached")
-            served = True
-        return served
+        found = lookup(self.workdir, self.state.keys[name])
+        if found.damaged:
+            self._warn(f"the cached result of step '{name}' is damaged ({found.damaged}); recomputing it")
+        if found.report is None:
+            self.missed.add(name)  # looked up once per run: a miss stays a miss
+            return False
+        self._record(name, found.report, "cached")
+        return True
 
     def _launch(self, zygote: Zygote, name: str) -> _Running:
         step = self.pipeline.step(name)
@@ -246,7 +244,7 @@ class LocalRun:
                     for i in step.inputs if i.name != "__files__"},
             outputs=step.outputs, output_dir=os.path.join(folder, "values"),
             result_path=os.path.join(folder, "report.json"), workdir=self.notebook_dir,
-            execution_counts=self.counts, cell_sources=self._cell_sources(step),
+            execution_counts=self._counts_for(step), cell_sources=self._cell_sources(step),
             parameters=self._parameters_for(step), metrics=step.metrics, carries_rng=step.carries_rng,
             assigned_cells=dict(step.output_cells), live_output=live_path(folder),
             memory_limit=dict(step.settings.limits).get("memory"))
@@ -258,6 +256,12 @@ class LocalRun:
         self.state.started[name] = time.perf_counter()
         self.emit({"type": "step", "step": name, "state": "running", "elapsed": 0.0})
         return _Running(step=name, key=key, started=time.perf_counter(), tail=LiveTail(live_path(folder)))
+
+    def _counts_for(self, step: Step) -> dict[int, int]:
+        """The execution counts of the cells this step shows (all of them would make every
+        spec as large as the notebook: quadratic in the number of steps)."""
+        cells = {c.cell_index for c in step.cells} | set(step.prelude_cells) | {s.cell_index for s in step.prelude}
+        return {i: self.counts[i] for i in cells if i in self.counts}
 
     def _cell_sources(self, step: Step) -> dict[int, str]:
         """Whole cells (as Python) behind the replayed snippets, so tracebacks can show their lines."""
@@ -316,7 +320,7 @@ class LocalRun:
         attempts = self.attempts.get(run.step, 1)
         if not succeeded and settings.retries and attempts <= settings.retries:
             self.attempts[run.step] = attempts + 1
-            self.retry.append(run.step)
+            self.ready.push_back(run.step)
             self.emit({"type": "step", "step": run.step, "state": "waiting", "elapsed": 0.0,
                        "attempt": attempts + 1})
             return
@@ -348,11 +352,13 @@ class LocalRun:
             self._warn(f"the saved values of step '{producer}' are damaged ({damaged}); recomputing them")
             self.state.states[producer] = "waiting"
             self.emit({"type": "step", "step": producer, "state": "waiting", "elapsed": 0.0})
-            self.retry.append(producer)
+            self.missed.add(producer)
+            self.ready.undone(producer)
+            self.ready.push_back(producer)
         self.requeued.add(step)
         self.state.states[step] = "waiting"
         self.emit({"type": "step", "step": step, "state": "waiting", "elapsed": 0.0})
-        self.retry.append(step)
+        self.ready.requeue(step)
         return True
 
     def _warn(self, message: str) -> None:
@@ -377,6 +383,7 @@ class LocalRun:
                 seal(self.workdir, self.state.keys[name])
             state = forced_state or "succeeded"
             self.state.states[name] = state
+            self.ready.done(name)
             self.emit({"type": "step", "step": name, "state": state, "elapsed": round(elapsed, 3)})
         else:
             self._fail(name, report.get("error") or {"message": "failed"})
@@ -401,7 +408,6 @@ class LocalRun:
         for name in pending:
             self.state.states[name] = "skipped"
             self.emit({"type": "step", "step": name, "state": "skipped", "elapsed": 0.0})
-        pending.clear()
 
     def _cancel_all(self, running: dict[str, _Running], pending: list[str], zygote: Zygote | None) -> None:
         if zygote is not None and running:
@@ -415,7 +421,6 @@ class LocalRun:
         for name in pending:
             self.state.states[name] = "cancelled"
             self.emit({"type": "step", "step": name, "state": "cancelled", "elapsed": 0.0})
-        pending.clear()
         if self.state.error is None:
             self.state.error = {"message": "the run was cancelled"}
 
