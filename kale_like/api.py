@@ -101,13 +101,14 @@ def describe(found: Plan) -> dict[str, Any]:
 def run(path: str | os.PathLike, *, out: str | None = None, split: str = "auto", parameters: dict | None = None,
         jobs: int | None = None, cache: bool = True, backend: str = "local", workdir: str | None = None,
         on_event: Callable[[dict], None] | None = None, cancel: threading.Event | None = None,
-        force: bool = False) -> RunResult:
-    """Run the notebook as a pipeline and write the executed notebook.
+        force: bool = False, image: str | None = None) -> RunResult:
+    """Run the notebook as a pipeline and write the executed notebook (``image``: kfp-docker's steps).
 
     Refuses (:class:`UndefinedNameError`) a notebook that reads a name nothing defines,
     unless ``force``."""
     found = plan_for_run(path, split, parameters, backend, workdir, out, force)
-    options = RunOptions(out=out, parameters=dict(parameters or {}), jobs=jobs, cache=cache, workdir=workdir)
+    options = RunOptions(out=out, parameters=dict(parameters or {}), jobs=jobs, cache=cache, workdir=workdir,
+                         image=image)
     sink = on_event or (lambda event: None)
 
     def located(event: dict) -> None:

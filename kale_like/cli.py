@@ -81,7 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-cache", action="store_true", help="re-run every step")
     run.add_argument("--workdir", help="where step results and the cache live")
     run.add_argument("-v", "--verbose", action="store_true", help="print each step's output as it runs")
-    run.add_argument("--backend", default="local", help="local (default) or kfp-local")
+    run.add_argument("--backend", default="local", help="local (default), kfp-local or kfp-docker")
+    run.add_argument("--image", help="kfp-docker: the steps' image (default: as kale-like compile chooses)")
     run.add_argument("--help-parameters", action="store_true", help="list the notebook's parameters and exit")
     run.add_argument("--sweep", action="append", metavar="NAME=V1,V2",
                      help="run once per value (repeat for a grid); --out is then a folder")
@@ -153,7 +154,7 @@ def _run(args) -> int:
     from .backends import RunOptions, get_backend
 
     options = RunOptions(out=args.out, parameters=overrides, jobs=args.jobs, cache=not args.no_cache,
-                         workdir=args.workdir)
+                         workdir=args.workdir, image=args.image)
     result = get_backend(args.backend).run(found, options, Progress(verbose=args.verbose))
     if args.step_output:
         from .papermill_cli import write_step_output

@@ -18,6 +18,7 @@ class RunOptions:
     jobs: int | None = None
     cache: bool = True
     workdir: str | None = None
+    image: str | None = None   # the steps' image, for backends that run the compiled IR in containers
 
 
 @dataclass
@@ -68,3 +69,6 @@ def _load_builtins() -> None:
     except ImportError:
         return
     register("kfp-local", KfpLocalBackend)
+    from .kfp_docker import KfpDockerBackend
+
+    register("kfp-docker", KfpDockerBackend)

@@ -43,6 +43,8 @@ class KfpLocalBackend:
 
 
 class KfpLocalRun:
+    backend = "kfp-local"
+
     def __init__(self, plan: Plan, options: RunOptions, on_event: EventSink, cancel: Any) -> None:
         self.plan = plan
         self.pipeline = plan.pipeline
@@ -58,12 +60,10 @@ class KfpLocalRun:
     def execute(self) -> RunResult:
         from ..kfp.compile import compile_plan
         from ..kfp.inputs import run_arguments
-        from ..kfp.options import CompileOptions
 
         began = time.perf_counter()
         run_dir = self._run_dir()
-        compiled = compile_plan(self.plan, os.path.join(run_dir, "pipeline.yaml"),
-                                CompileOptions(parameters=dict(self.options.parameters), html=self.html))
+        compiled = compile_plan(self.plan, os.path.join(run_dir, "pipeline.yaml"), self._compile_options())
         arguments = run_arguments(compiled.parameters, dict(self.options.parameters))
         self.emit({"type": "plan", "steps": list(self.pipeline.order),
                    "edges": [list(e) for e in self.pipeline.edges()]})
@@ -72,13 +72,31 @@ class KfpLocalRun:
         if compiled.skipped_step:
             self._set(compiled.skipped_step, "succeeded")
         tasks = _task_steps(compiled.package_path)
-        outcome = self._run_worker(compiled.package_path, run_dir, arguments, tasks)
+        try:
+            outcome = self._run_worker(compiled.package_path, run_dir, arguments, tasks)
+        finally:
+            self._release()
         return self._finish(run_dir, tasks, outcome, compiled.skipped_step, time.perf_counter() - began)
+
+    def _compile_options(self) -> Any:
+        from ..kfp.options import CompileOptions, default_image
+
+        # Nothing installed at step start: with use_venv=False it would install into this environment.
+        # The image is only written into the IR (steps run here, with this Python).
+        return CompileOptions(parameters=dict(self.options.parameters), html=self.html, install=False,
+                              image=self.plan.pipeline.base_image or default_image())
+
+    def _runner_choice(self) -> dict:
+        """What the worker runs steps with (see :mod:`kale_like.kfp.local_worker`)."""
+        return {}
+
+    def _release(self) -> None:
+        """Free what the run's steps hold after the worker ended (however it ended)."""
 
     # --- the worker process ----------------------------------------------------------------
     def _run_dir(self) -> str:
         base = os.path.join(os.path.abspath(self.options.workdir or default_workdir(self.plan.notebook.path)),
-                            "kfp-local")
+                            self.backend)
         os.makedirs(base, exist_ok=True)
         for entry in os.listdir(base):  # earlier runs of ours: keep only the newest (this one)
             if entry.startswith("run-"):
@@ -93,19 +111,23 @@ class KfpLocalRun:
         os.makedirs(workspace)
         env = dict(os.environ, KALE_LIKE_WORKDIR=self.notebook_dir, PYTHONUNBUFFERED="1")
         command = [sys.executable, "-m", "kale_like.kfp.local_worker", package, os.path.join(run_dir, "root"),
-                   workspace, arguments_path]
+                   workspace, arguments_path, json.dumps(self._runner_choice())]
         outcome: dict = {"ok": False, "message": "", "cancelled": False}
-        with open(os.path.join(run_dir, "kfp-local.log"), "w", encoding="utf-8") as log:
+        with open(os.path.join(run_dir, f"{self.backend}.log"), "w", encoding="utf-8") as log:
             process = subprocess.Popen(command, cwd=self.notebook_dir, env=env, stdout=subprocess.PIPE,
                                        stderr=subprocess.STDOUT, text=True, bufsize=1, start_new_session=True)
             watcher = threading.Thread(target=self._watch_cancel, args=(process, outcome), daemon=True)
             watcher.start()
             assert process.stdout is not None
-            for line in process.stdout:
-                log.write(line)
-                self._observe(ANSI.sub("", line), tasks, outcome)
-            process.wait()
-        outcome["log"] = os.path.join(run_dir, "kfp-local.log")
+            try:
+                for line in process.stdout:
+                    log.write(line)
+                    self._observe(ANSI.sub("", line), tasks, outcome)
+                process.wait()
+            except BaseException:  # Ctrl-C or a failing event sink: the worker must not outlive the run
+                _stop(process)
+                raise
+        outcome["log"] = os.path.join(run_dir, f"{self.backend}.log")
         outcome["status"] = process.returncode
         return outcome
 
@@ -192,7 +214,7 @@ class KfpLocalRun:
                 self._set(name, "cancelled" if outcome.get("cancelled") else ("failed" if state == "running" else "skipped"))
         ok = error is None and all(s == "succeeded" for s in self.states.values())
         out = self.options.out or default_output(self.plan.notebook.path)
-        metadata = {"ok": ok, "backend": "kfp-local", "ir": os.path.join(run_dir, "pipeline.yaml"),
+        metadata = {"ok": ok, "backend": self.backend, "ir": os.path.join(run_dir, "pipeline.yaml"),
                     "steps": {n: {"state": self.states[n], "seconds": round(self.elapsed.get(n, 0.0), 3)}
                               for n in self.pipeline.order}, "metrics": metrics}
         write_atomically(merge_outputs(node, records, self.options.parameters, parameter_cell, injected_count,
@@ -215,6 +237,17 @@ class KfpLocalRun:
         failed = next((s for s, state in self.states.items() if state == "failed"), None)
         message = outcome.get("message") or f"kfp.local ended with status {outcome.get('status')}"
         return {"message": message, "step": failed, "hint": f"kfp.local's log: {outcome.get('log')}"}
+
+
+def _stop(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _task_steps(package: str) -> dict[str, str]:

@@ -38,10 +38,13 @@ def register(sub) -> None:
     _common(submit)
     submit.set_defaults(handler=_submit)
 
-    image = sub.add_parser("image", help="write a Dockerfile that bakes the notebook's requirements and kale_like")
+    image = sub.add_parser("image", help="write a Dockerfile that bakes the notebook's pinned requirements")
     image.add_argument("notebook")
     image.add_argument("-o", "--output", help="build folder (default: NOTEBOOK-image beside the notebook)")
-    image.add_argument("--base", help="base image (default: python:X.Y-slim matching this Python)")
+    image.add_argument("--base", help="base image (default: python:X.Y-slim matching this Python; Debian's "
+                                      "python3 works too)")
+    image.add_argument("--ca-bundle", metavar="PEM", help="CA bundle pip trusts during the build (a TLS proxy)")
+    image.add_argument("--index-url", metavar="URL", help="package index to build from (default: pip's)")
     image.set_defaults(handler=_image)
 
 
@@ -54,9 +57,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="set a parameter to a raw string")
     parser.add_argument("-f", "--parameters-file", action="append", metavar="YAML", help="parameters from a YAML file")
     parser.add_argument("-y", "--parameters-yaml", action="append", metavar="YAML", help="parameters as a YAML string")
-    parser.add_argument("--image", help="base image of every step (default: notebook metadata, then python:X.Y)")
-    parser.add_argument("--install", action="store_true",
-                        help="pip-install the inferred requirements when each step starts (default: install nothing)")
+    parser.add_argument("--image", help="image of every step (default: notebook metadata, then the Kubeflow notebook "
+                                        "server's own image, then python:X.Y installing requirements at step start)")
+    parser.add_argument("--install", action="store_true", default=None,
+                        help="pip-install the notebook's pinned requirements when each step starts "
+                             "(default: only when no image is given)")
+    parser.add_argument("--no-install", dest="install", action="store_false",
+                        help="never install at step start (air-gapped clusters; needs --image)")
     parser.add_argument("--package", action="append", default=[], metavar="SPEC",
                         help="also install SPEC at step start (implies --install)")
     parser.add_argument("--pip-index-url", action="append", default=[], metavar="URL", help="package index to install from")
@@ -87,6 +94,7 @@ def _compile(args) -> int:
     compiled = api.compile(args.notebook, output, split=args.split, parameters=overrides, dsl=dsl,
                            options=_options(args, overrides))
     _warn(compiled.warnings)
+    print(f"kale-like: {compiled.image_reason}", file=sys.stderr)
     print(f"kale-like: {len(compiled.components)} components compiled in {compiled.seconds:.1f}s: "
           f"{compiled.package_path}", file=sys.stderr)
     if compiled.module_path:
@@ -119,10 +127,14 @@ def _image(args) -> int:
 
     notebook = load_notebook(args.notebook)
     folder = args.output or os.path.splitext(os.path.abspath(args.notebook))[0] + "-image"
-    context = write_image_context(notebook, folder, args.base)
+    if args.ca_bundle and not os.path.isfile(args.ca_bundle):
+        from ..errors import KaleLikeError
+
+        raise KaleLikeError(f"--ca-bundle: no such file: {args.ca_bundle}")
+    context = write_image_context(notebook, folder, args.base, args.ca_bundle, args.index_url)
     _warn([f"'{m}' is imported but not installed here; add it to requirements.txt" for m in context.requirements.missing])
-    print(f"kale-like: wrote {context.dockerfile} ({len(context.requirements.pinned)} requirements from imports)",
-          file=sys.stderr)
+    print(f"kale-like: wrote {context.dockerfile} ({len(context.requirements.pinned)} requirements from imports, "
+          f"{len(context.constraints)} pinned in constraints.txt)", file=sys.stderr)
     print(f"kale-like: build with: docker build -t REGISTRY/NAME:TAG {context.folder}", file=sys.stderr)
     print(f"kale-like: then: kale-like compile {args.notebook} --image REGISTRY/NAME:TAG", file=sys.stderr)
     return 0

@@ -22,7 +22,7 @@ from .cellcode import cell_body, nested_function, string_assignment
 from .inputs import VALUE, ParameterPlan, plan_parameters
 from .kinds import ARTIFACT, ArtifactTypes, alias_bundles
 from .header import comment_text
-from .names import (EVERYTHING, FILES, HTML_OUTPUT, METRICS_OUTPUT, NOTEBOOK_OUTPUT, RESERVED, RNG, Namespace,
+from .names import (EVERYTHING, FILES, FILES_INPUT, FILES_OUTPUT, HTML_OUTPUT, METRICS_OUTPUT, NOTEBOOK_OUTPUT, RESERVED, RNG, Namespace,
                     function_names, kfp_name, pipeline_name)
 from .options import CompileOptions, default_image
 from .tasks import task_settings
@@ -77,7 +77,7 @@ class _Context:
     functions: dict[str, str]
     counts: dict[int, int]
     packages: tuple[str, ...]
-    assets: bool
+    runtime: str | None
     literal_cells: frozenset[tuple[str, str]]
     outputs: dict[str, dict[str, Slot]] = field(default_factory=dict)
     wiring: dict[str, _Wiring] = field(default_factory=dict)
@@ -87,11 +87,13 @@ class _Context:
 
 
 def generate_module(plan: Plan, options: CompileOptions, *, stem: str, packages: tuple[str, ...] = (),
-                    assets: bool = False, literal_cells: frozenset[tuple[str, str]] = frozenset()) -> GeneratedModule:
+                    runtime: str | None = None,
+                    literal_cells: frozenset[tuple[str, str]] = frozenset()) -> GeneratedModule:
     """Render the component module for ``plan``.
 
     ``packages`` are installed at step start only when ``options.installs``;
-    ``assets`` embeds the folder ``ASSETS`` (the notebook's local modules);
+    ``runtime`` (its stamp) embeds the folder ``ASSETS``: kale_like's step runtime and the
+    notebook's local modules (see :mod:`.runtime_bundle`);
     ``literal_cells`` forces those (function, nested name) cells into string form.
     """
     pipeline = plan.pipeline
@@ -103,7 +105,7 @@ def generate_module(plan: Plan, options: CompileOptions, *, stem: str, packages:
         bundles=alias_bundles(pipeline, analyses),
         functions=function_names([s.name for s in pipeline.steps], PIPELINE_FUNCTION,
                                  {p.arg for p in parameters.inputs}),
-        counts=_execution_counts(plan, options), packages=packages, assets=assets, literal_cells=literal_cells)
+        counts=_execution_counts(plan, options), packages=packages, runtime=runtime, literal_cells=literal_cells)
     skipped = parameters.step if parameters.step and not parameters.runs else None
     blocks = []
     components = []
@@ -154,8 +156,11 @@ def _header(context: _Context, stem: str) -> str:
         "HERE = os.path.dirname(os.path.abspath(__file__))",
         f"PARAMETERS_FILE = os.path.join(HERE, {stem + '.parameters.json'!r})",
     ]
-    if context.assets:
-        lines.append(f"ASSETS = os.path.join(HERE, {stem + '_assets'!r})  # the notebook's local modules")
+    if context.runtime:
+        lines += [f"ASSETS = os.path.join(HERE, {stem + '_assets'!r})  # kale_like's runtime, local modules", "",
+                  "from kale_like.kfp.runtime_bundle import fix_archive_time  # noqa: E402",
+                  "",
+                  "fix_archive_time()  # equal ASSETS give equal components (kfp would stamp the time)"]
     return "\n".join(lines)
 
 
@@ -190,18 +195,40 @@ def _component(context: _Context, step: Step) -> str:
                  + [f"{NOTEBOOK_OUTPUT}: Output[Artifact]", f"{HTML_OUTPUT}: Output[HTML]"])
     if step.metrics:
         signature.append(f"{METRICS_OUTPUT}: Output[Metrics]")
+    if _files_producer(context, step):
+        signature.append(f"{FILES_INPUT}: Input[Artifact]")
+    if FILES in step.outputs:
+        signature.append(f"{FILES_OUTPUT}: Output[Artifact]")
     lines = [_decorator(context, step), f"def {function}("]
     lines += [f"    {item}," for item in signature]
     lines.append("):")
     lines += _docstring(step)
     cell_lines, calls = _cells(context, step, function, scope)
     lines += cell_lines
+    lines += _runtime_check(context.runtime)
     lines += ["    from kale_like.runtime import kfp_entry", "", "    kfp_entry.run_step("]
     lines.append(f"        {step.name!r},")
     lines += [f"        {key}={value}," for key, value in calls]
     lines += _run_arguments(context, step, values, injected, [s for s, _ in inputs], outputs)
     lines.append("    )")
     return "\n".join(lines)
+
+
+def _runtime_check(runtime: str | None) -> list[str]:
+    """The shipped runtime is at the front of sys.path; a kale_like the image loaded before
+    it (another version) would run the step half-compatibly: stop with one line instead."""
+    if not runtime:
+        return []
+    message = (f"kale_like: this pipeline ships kale_like runtime {runtime}, but the image loaded another "
+               f"kale_like first, from ")
+    return [
+        "    import kale_like",
+        "",
+        f"    if getattr(kale_like, 'RUNTIME', None) != {runtime!r}:",
+        f"        raise SystemExit({message!r} + str(kale_like.__file__)",
+        "                         + '; remove kale_like from the image, or compile with the same kale_like')",
+        "",
+    ]
 
 
 def _decorator(context: _Context, step: Step) -> str:
@@ -214,7 +241,7 @@ def _decorator(context: _Context, step: Step) -> str:
     if options.installs and options.pip_index_urls:
         arguments.append(f"pip_index_urls={list(options.pip_index_urls)!r}")
         arguments.append(f"pip_trusted_hosts={_hosts(options.pip_index_urls)!r}")
-    if context.assets:
+    if context.runtime:
         arguments.append("embedded_artifact_path=ASSETS")
     return f"@dsl.component({', '.join(arguments)})"
 
@@ -331,6 +358,10 @@ def _run_arguments(context: _Context, step: Step, values: list[tuple[str, str]],
     if step.metrics:
         lines.append(f"        metrics={METRICS_OUTPUT},")
         lines.append(f"        metric_names={list(step.metrics)!r},")
+    if _files_producer(context, step):
+        lines.append(f"        files_in={FILES_INPUT},")
+    if FILES in step.outputs:
+        lines.append(f"        files_out={FILES_OUTPUT},")
     # Replayed cells too: a frame in a replayed definition then reads "Cell In[n]".
     shown = [*step.prelude_cells, *(s.cell_index for s in step.prelude), *(c.cell_index for c in step.cells)]
     counts = {i + 1: context.counts[i] for i in sorted(set(shown)) if i in context.counts}
@@ -339,6 +370,14 @@ def _run_arguments(context: _Context, step: Step, values: list[tuple[str, str]],
     lines.append(f"        html={HTML_OUTPUT},")
     lines.append(f"        html_mode={context.options.html!r},")
     return lines
+
+
+def _files_producer(context: _Context, step: Step) -> str | None:
+    """The earlier step whose files this step reads (files travel as an artifact, as values do)."""
+    producer = next((i.producer for i in step.inputs if i.name == FILES), None)
+    if producer is None or producer not in context.outputs or FILES not in context.plan.pipeline.step(producer).outputs:
+        return None
+    return producer
 
 
 def _mapping(pairs) -> str:
@@ -376,12 +415,20 @@ def _task_lines(context: _Context, step: Step, task: str, tasks: dict[str, str],
     for slot, producer in wiring.inputs:
         produced = context.outputs[producer][slot.name]
         arguments.append(f"{slot.arg}={tasks[producer]}.outputs[{produced.arg!r}]")
+    files_from = _files_producer(context, step)
+    if files_from:
+        arguments.append(f"{FILES_INPUT}={tasks[files_from]}.outputs[{FILES_OUTPUT!r}]")
     lines = [f"{task} = {context.functions[step.name]}({', '.join(arguments)})"]
-    fed_by = {producer for _, producer in wiring.inputs}
+    fed_by = {producer for _, producer in wiring.inputs} | ({files_from} if files_from else set())
     for upstream in step.upstream:
         if upstream not in fed_by and upstream != skipped:
             lines.append(f"{task}.after({tasks[upstream]})")
     settings, warnings, platform = task_settings(task, step.name, step.settings, tuple(context.plan.pipeline.volumes))
     context.warnings += warnings
     context.uses_kubernetes |= platform
+    if context.options.installs:
+        # Debian's python3 marks its environment externally managed (PEP 668) and pip then
+        # refuses kfp's install prelude; the step's container is throwaway, so installing
+        # into it is what we want. Stock python images have no marker and ignore this.
+        settings = settings + [f"{task}.set_env_variable('PIP_BREAK_SYSTEM_PACKAGES', '1')"]
     return lines + settings + [""]

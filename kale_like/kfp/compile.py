@@ -23,10 +23,12 @@ from ..build import Plan
 from ..errors import KaleLikeError, PipelineError
 from ..runtime.kfp_entry import cell_text
 from .header import comment_text, pipeline_header
+from .files import FILES_DIR, VOLUME_MANIFEST, FilePlan, plan_files
 from .codegen import PIPELINE_FUNCTION, GeneratedModule, StepComponent, generate_module
 from .inputs import ParameterPlan
-from .options import CompileOptions
-from .requirements import Requirements, find_requirements
+from .options import CompileOptions, resolve_image
+from .requirements import STEP_RUNTIME, Requirements, find_requirements, pin
+from .runtime_bundle import deterministic_archives, freeze_times, stage_runtime
 
 # Linux passes each command-line argument to a process whole, up to 128 KiB; the
 # component's source is one argument on a cluster and under kfp.local alike.
@@ -53,6 +55,10 @@ class CompiledPipeline:
     requirements: Requirements
     warnings: tuple[str, ...]
     seconds: float
+    files: FilePlan = FilePlan((), {})
+    image: str = ""
+    image_reason: str = ""        # which image the steps use and why (the compile output says it)
+    runtime: str = ""             # the stamp of the kale_like runtime shipped in the components
 
     def component(self, step: str) -> StepComponent | None:
         return next((c for c in self.components if c.step == step), None)
@@ -71,20 +77,23 @@ def compile_plan(plan: Plan, package_path: str, options: CompileOptions = Compil
     """Write the pipeline's IR YAML to ``package_path`` (and the module to ``dsl_path``)."""
     require_kfp()
     began = time.perf_counter()
+    options = resolve_image(options, plan)
     requirements = find_requirements(plan.notebook, resolve=options.installs)
-    packages = tuple(requirements.pinned) + tuple(options.packages)
+    packages = tuple(dict.fromkeys(requirements.pinned + tuple(pin(d) for d in STEP_RUNTIME)
+                                   + tuple(options.packages)))
     warnings = _install_warnings(options, requirements) + list(plan.notebook.settings.minikf_only)
+    files = plan_files(plan.notebook, tuple(plan.pipeline.volumes), *_recorded_files(plan))
     with tempfile.TemporaryDirectory(prefix="kale_like-compile-") as scratch:
         folder = os.path.dirname(os.path.abspath(dsl_path)) if dsl_path else scratch
         stem = os.path.splitext(os.path.basename(dsl_path))[0] if dsl_path else "pipeline_module"
-        assets = bool(options.ship_local_modules and requirements.local)
-        if assets:
-            _stage_assets(requirements.local, os.path.join(folder, f"{stem}_assets"))
-        generated = generate_module(plan, options, stem=stem, packages=packages, assets=assets)
+        assets = os.path.join(folder, f"{stem}_assets")
+        runtime = _stage_assets(requirements.local if options.ship_local_modules else (), assets,
+                                plan.notebook.path, files)
+        generated = generate_module(plan, options, stem=stem, packages=packages, runtime=runtime)
         module = _load(generated, folder)
         unreadable = _unreadable_cells(module, generated)
         if unreadable:
-            generated = generate_module(plan, options, stem=stem, packages=packages, assets=assets,
+            generated = generate_module(plan, options, stem=stem, packages=packages, runtime=runtime,
                                         literal_cells=unreadable)
             module = _load(generated, folder)
         _check_components(module, generated, options)
@@ -95,7 +104,8 @@ def compile_plan(plan: Plan, package_path: str, options: CompileOptions = Compil
         package_path=os.path.abspath(package_path), module_path=os.path.abspath(dsl_path) if dsl_path else None,
         pipeline_name=generated.pipeline_name, parameters=generated.parameters, components=generated.components,
         skipped_step=generated.skipped_step, requirements=requirements,
-        warnings=tuple(warnings) + generated.warnings, seconds=time.perf_counter() - began)
+        warnings=tuple(warnings) + generated.warnings, seconds=time.perf_counter() - began,
+        files=files, image=options.image or "", image_reason=options.image_reason, runtime=runtime)
 
 
 def write_package(pipeline, package_path: str, defaults: dict) -> None:
@@ -146,27 +156,52 @@ def _refuse_unescaped_header(description: str | None, defaults: dict) -> None:
 
 
 def _install_warnings(options: CompileOptions, requirements: Requirements) -> list[str]:
-    warnings = [f"'{name}' is imported but no installed distribution provides it; the step image must provide it"
-                for name in requirements.missing]
-    if not options.installs:
-        return warnings
-    if not any(p.split("=")[0].replace("_", "-").lower() == "kale-like" for p in options.packages):
-        warnings.append("steps install packages at start, but kale_like itself must already be in the image "
-                        "(or pass --package with a kale_like requirement your index serves)")
-    return warnings
+    return [f"'{name}' is imported but no installed distribution provides it; the step image must provide it"
+            for name in requirements.missing]
 
 
-def _stage_assets(paths: tuple[str, ...], target: str) -> None:
+def _recorded_files(plan: Plan) -> tuple[dict[str, int], tuple[str, ...]]:
+    """What the notebook's last local run (in its default work folder) saw its cells read, and write."""
+    from ..backends.local.runner import FILES_READ, default_workdir
+
+    try:
+        with open(os.path.join(default_workdir(plan.notebook.path), FILES_READ), encoding="utf-8") as handle:
+            recorded = json.load(handle)
+    except (OSError, ValueError):
+        return {}, ()
+    if not isinstance(recorded, dict):
+        return {}, ()
+    read = recorded.get("read") if isinstance(recorded.get("read"), dict) else {}
+    return {str(k): int(v) for k, v in read.items()}, tuple(str(p) for p in recorded.get("written") or ())
+
+
+def _stage_assets(paths: tuple[str, ...], target: str, notebook: str | None, files: FilePlan) -> str:
+    """What travels inside every component: kale_like's step runtime, the notebook's local
+    modules and the small files it reads (see :mod:`.files`). Returns the runtime's stamp."""
     if os.path.exists(target):
         shutil.rmtree(target)
     os.makedirs(target)
+    runtime = stage_runtime(target)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for path in paths:
+        if os.path.basename(path) in ("kale_like", "kale_like.py"):
+            continue  # the runtime is shipped already
         destination = os.path.join(target, os.path.basename(path))
         if os.path.isdir(path):
             shutil.copytree(path, destination, ignore=ignore)
         else:
             shutil.copy2(path, destination)
+    # The step's folder exists in every component: what the notebook reads, links to the volume.
+    folder = os.path.dirname(os.path.abspath(notebook or "."))
+    for item in files.shipped:
+        destination = os.path.join(target, FILES_DIR, item.relative)
+        os.makedirs(os.path.dirname(destination), exist_ok=True)
+        shutil.copyfile(os.path.join(folder, item.relative), destination)
+    os.makedirs(os.path.join(target, FILES_DIR), exist_ok=True)
+    with open(os.path.join(target, FILES_DIR, VOLUME_MANIFEST), "w", encoding="utf-8") as handle:
+        json.dump(files.on_volume, handle, sort_keys=True)
+    freeze_times(target)
+    return runtime
 
 
 def _load(generated: GeneratedModule, folder: str) -> types.ModuleType:
@@ -182,7 +217,8 @@ def _load(generated: GeneratedModule, folder: str) -> types.ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
+        with deterministic_archives():
+            spec.loader.exec_module(module)
     except Exception as exc:
         sys.modules.pop(name, None)
         raise PipelineError(f"the generated pipeline module does not load: {type(exc).__name__}: {exc}",
@@ -221,7 +257,8 @@ def _check_components(module: types.ModuleType, generated: GeneratedModule, opti
             raise PipelineError(
                 f"step '{component.step}' compiles to {len(source.encode()) // 1024} KiB of component source; "
                 f"KFP passes it to the container as one command-line argument (at most 128 KiB)",
-                hint="split the step's cells into more steps, or read large literals from a file")
+                hint="split the step's cells into more steps, read large literals from a file, or put the "
+                     "files the notebook reads on a volume (kale_like.volumes with notebook_files: true)")
         if not options.installs and "pip install" in " ".join(container.command[:-1]):
             raise PipelineError(f"step '{component.step}' would pip-install packages at start",
                                 hint="this is a bug in kale_like: installing must be asked for")

@@ -16,8 +16,11 @@ EVERYTHING = "__everything__"  # a dynamic step's whole namespace (kale_like.flo
 HTML_OUTPUT = "kale_html"
 NOTEBOOK_OUTPUT = "kale_notebook"
 METRICS_OUTPUT = "kale_metrics"
+FILES_OUTPUT = "kale_files"       # files the step's folder holds at its end (what it wrote, and received)
+FILES_INPUT = "kale_files_in"     # the files an earlier step wrote, for a step that reads files
 # Names a component function uses itself (its outputs, and the entry module it imports).
-RESERVED = frozenset({HTML_OUTPUT, NOTEBOOK_OUTPUT, METRICS_OUTPUT, "kfp_entry"})
+RESERVED = frozenset({HTML_OUTPUT, NOTEBOOK_OUTPUT, METRICS_OUTPUT, FILES_OUTPUT, FILES_INPUT, "kfp_entry",
+                      "kale_like"})
 # The default of a ``keep`` parameter input: "use what the notebook computes" (see .inputs).
 KEEP = "(notebook value)"
 # Names the generated module binds at module level; step functions must not shadow them.

@@ -17,6 +17,9 @@ from ..notebook import Notebook
 
 # What kale_like itself needs inside a step (besides the standard library).
 RUNTIME_DISTRIBUTIONS = ("kfp", "ipython", "dill", "pyyaml", "matplotlib-inline", "nbformat", "nbconvert", "xxhash")
+# What a step installs at start besides the notebook's own requirements (kfp comes with kfp's
+# own prelude): the least the shipped runtime imports. HTML falls back to the simple renderer.
+STEP_RUNTIME = ("ipython", "dill")
 
 
 @dataclass(frozen=True)

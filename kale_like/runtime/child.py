@@ -19,6 +19,7 @@ from dataclasses import asdict
 from ..errors import DamagedData, KaleLikeError, NoSpace, is_no_space
 from .capture import SINK, StepShell, StreamCapture, make_shell
 from .fdcapture import FdCapture
+from .file_audit import FileAudit
 from .memory import limit_memory, over_limit_message
 from .spec import EXIT_NO_SPACE, CellRecord, StepReport, StepSpec
 
@@ -95,6 +96,8 @@ def execute(spec: StepSpec) -> StepReport:
         SINK.live = os.open(spec.live_output, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     sys.stdout, sys.stderr = StreamCapture("stdout"), StreamCapture("stderr")
     report = StepReport(spec.step, ok=True)
+    audit = FileAudit(spec.workdir, lambda: shell.compile.current_cell).install()
+    report.files_read, report.files_written = audit.read, audit.written
     try:
         for cell in spec.shared_cells:
             if not _run_cell(shell, spec, cell, report, fds):

@@ -47,7 +47,7 @@ def run_step(step: str, *, shared: Iterable[tuple[int, CellCode]] = (),
              inputs: dict[str, Any] | None = None, outputs: dict[str, Any] | None = None,
              bundles: Iterable[Iterable[str]] = (), metrics: Any = None, metric_names: Iterable[str] = (),
              execution_counts: dict[int, int] | None = None, notebook: Any = None, html: Any = None,
-             html_mode: str = "auto") -> None:
+             html_mode: str = "auto", files_in: Any = None, files_out: Any = None) -> None:
     """Run one pipeline step inside a KFP component. Cell numbers count from 1."""
     from .child import execute
 
@@ -58,12 +58,14 @@ def run_step(step: str, *, shared: Iterable[tuple[int, CellCode]] = (),
     step_cells = tuple(StepCell(n - 1, cell_text(c), cell_text(c), n in raising) for n, c in cells)
     outputs = dict(outputs or {})
     groups = _output_groups(outputs, bundles)
+    workdir = _working_folder()
+    received = _receive_files(files_in, workdir)
     spec = StepSpec(
         step=step, cells=step_cells, prelude=snippets, shared_cells=shared_cells,
         inputs=_input_dirs(inputs or {}, values or {}, scratch, step),
         outputs=tuple(outputs), output_dir=os.path.join(scratch, "outputs"),
         result_path=os.path.join(scratch, "report.json"),
-        workdir=os.environ.get("KALE_LIKE_WORKDIR") or os.getcwd(),
+        workdir=workdir,
         execution_counts={n - 1: c for n, c in (execution_counts or {}).items()},
         cell_sources={s.cell_index: s.code for s in snippets}, metrics=tuple(metric_names),
         output_groups=tuple((outputs[names[0]].path, names) for names in groups),
@@ -75,6 +77,8 @@ def run_step(step: str, *, shared: Iterable[tuple[int, CellCode]] = (),
                                                               f"{type(exc).__name__}: {exc}"})
     if report.ok:
         _publish(report, outputs, groups, step)
+        if files_out is not None:
+            _send_files(received + [f for f in report.files_written if f not in received], workdir, files_out)
         for name, value in report.metrics.items():
             metrics.log_metric(name, value)
     _write_documents(step, report, shared_cells + step_cells, notebook, html, html_mode)
@@ -83,6 +87,56 @@ def run_step(step: str, *, shared: Iterable[tuple[int, CellCode]] = (),
     if not report.ok:
         print(_located(step, report.error or {}), file=sys.stderr, flush=True)
         raise SystemExit(1)
+
+
+def _working_folder() -> str:
+    """Where the cells run: the notebook's folder when kale_like says so (kfp-local), else the
+    folder of files shipped with the pipeline (the notebook's small files, links to large
+    ones on a volume), else the container's working directory."""
+    given = os.environ.get("KALE_LIKE_WORKDIR")
+    if given:
+        return given
+    # kale_like.kfp.files.FILES_DIR and VOLUME_MANIFEST, repeated to keep this import light
+    shipped = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                           "notebook_files")
+    if not os.path.isdir(shipped):
+        return tempfile.mkdtemp(prefix="kale_like-folder-")  # never the container's / itself
+    with open(os.path.join(shipped, "on_volume.json"), encoding="utf-8") as handle:
+        for relative, target in json.load(handle).items():
+            link = os.path.join(shipped, relative)
+            os.makedirs(os.path.dirname(link), exist_ok=True)
+            if not os.path.lexists(link):
+                os.symlink(target, link)
+    return shipped
+
+
+def _receive_files(files_in: Any, workdir: str) -> list[str]:
+    """Put the files earlier steps wrote into this step's folder, as they were in the notebook's.
+    Under kfp-local the folder *is* the notebook's, where they already are."""
+    if files_in is None or not os.path.isdir(files_in.path):
+        return []
+    received = []
+    for root, _, names in os.walk(files_in.path):
+        for name in names:
+            relative = os.path.relpath(os.path.join(root, name), files_in.path)
+            received.append(relative)
+            if not os.environ.get("KALE_LIKE_WORKDIR"):
+                target = os.path.join(workdir, relative)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                shutil.copyfile(os.path.join(root, name), target)
+    return sorted(received)
+
+
+def _send_files(relatives: list[str], workdir: str, files_out: Any) -> None:
+    """The files this step wrote (and those it received) as one artifact, for later steps."""
+    os.makedirs(files_out.path, exist_ok=True)
+    for relative in relatives:
+        source = os.path.join(workdir, relative)
+        if os.path.isfile(source):
+            target = os.path.join(files_out.path, relative)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copyfile(source, target)
+    files_out.metadata.update({"files": relatives})
 
 
 # --- inputs ----------------------------------------------------------------------------------

@@ -59,3 +59,5 @@ class StepReport:
     metrics: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
     saved: dict[str, dict] = field(default_factory=dict)  # output_groups directory -> GroupInfo fields
+    files_read: dict[str, int] = field(default_factory=dict)  # under workdir -> cell number (file_audit)
+    files_written: list[str] = field(default_factory=list)    # under workdir, written by the cells

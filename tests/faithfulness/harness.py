@@ -43,12 +43,12 @@ _references: dict[str, Reference] = {}
 
 def assert_faithful(notebook: Path, *, split: str, jobs: int | None = None,
                     masks: Sequence[Mask] = (), compare_stderr: bool = True, runs: int = 1,
-                    cell_timeout: int = 120, run_timeout: int = 900) -> None:
+                    cell_timeout: int = 120, run_timeout: int = 900, extra_args: Sequence[str] = ()) -> None:
     """Fail the test, readably, unless kale_like's run matches Jupyter's cell by cell.
 
     ``runs`` > 1 runs the pipeline again in the same folder and work directory (so
     with its cache warm) and checks every run. The source notebook must come out of
-    each run byte for byte unchanged.
+    each run byte for byte unchanged. ``extra_args`` go to ``kale-like run`` (e.g. a backend).
     """
     notebook = Path(notebook).resolve()
     original = notebook.read_bytes()
@@ -60,7 +60,7 @@ def assert_faithful(notebook: Path, *, split: str, jobs: int | None = None,
     for attempt in range(1, runs + 1):
         out = notebook.parent.with_name(f"{notebook.parent.name}.out{attempt}") / notebook.name
         out.parent.mkdir(exist_ok=True)
-        command = pipeline_command(notebook, out, split, jobs, workdir)
+        command = pipeline_command(notebook, out, split, jobs, workdir) + list(extra_args)
         result = _run(command, run_timeout, cwd=notebook.parent.parent)
         problems = _check_run(reference, out, result, normalizer)
         if notebook.read_bytes() != original:

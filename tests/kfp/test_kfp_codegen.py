@@ -48,7 +48,7 @@ def test_code_that_cannot_be_a_body_is_a_string_that_reads_back(code):
 def test_module_holds_cells_as_code_with_imports_inside(tmp_path):
     path = write_notebook(tmp_path, ("import math", ["imports"]), "radius = 2\narea = math.pi * radius ** 2",
                           "print(round(area, 2))")
-    compiled, ir, _ = compile_ir(path, split="cells", dsl=True)
+    compiled, ir, _ = compile_ir(path, split="cells", dsl=True, image="registry.example/step:1")
     source = open(compiled.module_path).read()
     tree = ast.parse(source)
     functions = {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)}

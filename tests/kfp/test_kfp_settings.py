@@ -82,12 +82,14 @@ def test_display_names_and_order(compiled):
     assert task(ir, "report")["dependentTasks"] == ["score"]
 
 
-def test_no_installs_by_default_and_installs_when_asked(tmp_path):
+def test_image_given_installs_nothing_and_installs_when_asked(tmp_path):
     path = write_notebook(tmp_path, "import yaml\nprint(yaml.__name__)")
-    _, ir, _ = compile_ir(path)
+    compiled, ir, _ = compile_ir(path, image="registry.example/step:1")
     command = executor(ir, "cell_1")["container"]["command"]
     assert "pip install" not in " ".join(command[:-1])
-    _, ir, _ = compile_ir(path, install=True, pip_index_urls=("http://mirror.local:8080/simple",))
+    assert compiled.image_reason == "steps run in registry.example/step:1 (from --image)"
+    _, ir, _ = compile_ir(path, image="registry.example/step:1", install=True,
+                          pip_index_urls=("http://mirror.local:8080/simple",))
     prelude = " ".join(executor(ir, "cell_1")["container"]["command"][:-1])
     assert "pyyaml==" in prelude and "--index-url http://mirror.local:8080/simple" in prelude
     assert "--trusted-host mirror.local:8080" in prelude

@@ -440,6 +440,7 @@ class LocalRun:
         metadata = {"ok": ok, "steps": {n: {"state": self.state.states[n], "seconds": round(self.state.elapsed.get(n, 0.0), 3)}
                                         for n in self.pipeline.order}, "metrics": metrics}
         drop_repeated_warnings(records, [c.source for c in self.plan.notebook.cells])
+        _keep_files_read(self.workdir, self.state.reports)
         node = merge_outputs(self._source.result(), records, self.options.parameters, self.parameter_cell,
                              self.injected_count, metadata)
         write_atomically(node, out)
@@ -506,3 +507,24 @@ class _Background:
             raise self._error
         return self._value
 
+
+
+FILES_READ = "files_read.json"
+
+
+def _keep_files_read(workdir: str, reports: dict[str, dict]) -> None:
+    """What the steps read from the notebook's folder (see :mod:`kale_like.runtime.file_audit`),
+    for compiling: a cluster step must be given those files."""
+    seen: dict[str, int] = {}
+    written: set[str] = set()
+    for report in reports.values():
+        for relative, cell in (report.get("files_read") or {}).items():
+            seen[relative] = min(cell, seen.get(relative, cell))
+        written.update(report.get("files_written") or ())
+    path = os.path.join(workdir, FILES_READ)
+    try:
+        with open(path + ".tmp", "w", encoding="utf-8") as handle:
+            json.dump({"read": seen, "written": sorted(written)}, handle, sort_keys=True)
+        os.replace(path + ".tmp", path)
+    except OSError:
+        pass  # a read-only work folder only costs the run-time detection

@@ -1,0 +1,59 @@
+"""Which files under the notebook's folder a step's cells open for reading, seen as they happen.
+
+Static detection sees ``pd.read_csv('houses.csv')`` but not ``open(name + '.csv')``.
+An audit hook (PEP 578) on ``open`` in the step process records every file opened for
+reading below the working folder, with the cell that opened it; files the step wrote
+first are its own products, not inputs. The local backend keeps the union of the last
+run's records (``files_read.json`` in its work folder), and compiling for Kubeflow uses
+it next to the static detection (see :mod:`kale_like.kfp.files`).
+
+Audit hooks cannot be removed, so the hook is installed in step processes only (each
+ends with its step), once.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Callable
+
+WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+
+
+class FileAudit:
+    def __init__(self, folder: str, current_cell: Callable[[], int | None]) -> None:
+        self.folder = os.path.realpath(folder)
+        self.current_cell = current_cell
+        self.read: dict[str, int] = {}     # relative path -> 1-based cell number (first reader)
+        self.written: list[str] = []
+        self.active = True
+
+    def install(self) -> "FileAudit":
+        sys.addaudithook(self._hook)
+        return self
+
+    def _hook(self, event: str, args: tuple) -> None:
+        if event != "open" or not self.active or not args or not isinstance(args[0], (str, bytes, os.PathLike)):
+            return
+        self.active = False  # the checks below may open nothing, but never recurse into ourselves
+        try:
+            self._record(args[0], args[1] if len(args) > 1 else None, args[2] if len(args) > 2 else 0)
+        except Exception:  # noqa: BLE001 - auditing must never break the user's open()
+            pass
+        finally:
+            self.active = True
+
+    def _record(self, path: object, mode: object, flags: object) -> None:
+        name = os.fsdecode(path)  # type: ignore[arg-type]
+        full = os.path.realpath(name)
+        if not full.startswith(self.folder + os.sep):
+            return
+        relative = os.path.relpath(full, self.folder)
+        writes = any(c in mode for c in "wax+") if isinstance(mode, str) else bool(
+            isinstance(flags, int) and flags & WRITE_FLAGS)
+        if writes:
+            if relative not in self.written:
+                self.written.append(relative)
+        elif relative not in self.written and relative not in self.read and os.path.isfile(full):
+            cell = self.current_cell()
+            if cell is not None:
+                self.read[relative] = cell
