@@ -32,7 +32,7 @@ RUNTIME_MODULES = (
     "marshal/travel.py",
     "kfp/__init__.py", "kfp/options.py", "kfp/notebook_server.py", "kfp/stepdoc.py", "kfp/names.py",
     "notebook/__init__.py", "notebook/model.py", "notebook/nbformat_loader.py", "notebook/reader.py",
-    "notebook/tags.py",
+    "notebook/tags.py", "notebook/settings.py",
 )
 PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXED_TIME = 315532800  # 1980-01-01: the shipped folder's timestamps, so equal content gives equal IR

@@ -109,14 +109,13 @@ def test_runtime_modules_cover_what_the_step_entry_imports():
                     for candidate in (target + ".py", os.path.join(target, "__init__.py")):
                         if os.path.exists(os.path.join(PACKAGE, candidate)):
                             todo.append(os.path.normpath(candidate))
+                            todo += _parents(os.path.dirname(os.path.normpath(candidate)))  # imported first
                             break
-                for parent in _parents(os.path.normpath(base)):
-                    todo.append(parent)
     assert missing == [], "imported by the step runtime but not in RUNTIME_MODULES"
 
 
 def _parents(folder: str) -> list[str]:
-    parts = [p for p in folder.split(os.sep) if p]
+    parts = [p for p in folder.split(os.sep) if p and p != "."]
     return [os.path.join(*parts[:i], "__init__.py") for i in range(1, len(parts) + 1)
             if os.path.exists(os.path.join(PACKAGE, *parts[:i], "__init__.py"))]
 
