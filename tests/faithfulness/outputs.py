@@ -3,13 +3,15 @@
 What is compared, per code cell (see ../shared/corpus/README.md for why each
 normalization exists):
 
-- ``execution_count``;
+- ``execution_count``, and each ``execute_result``'s (``Out[n]`` follows ``In [n]``);
 - stdout and stderr text. Consecutive stream outputs are joined, and between two
   rich outputs stdout and stderr are compared as two texts, because how a kernel
   chunks and interleaves the two streams varies from run to run;
 - every ``execute_result`` / ``display_data``: its MIME types (so an ``image/png``
   shows up and is counted) and its ``text/plain``;
-- every ``error``: ``ename`` and ``evalue`` (tracebacks differ by construction).
+- every ``error``: ``ename``, ``evalue`` and the notebook frames of its traceback as the
+  kernel names them (``Cell In[3], line 2, in f(x)``); the rest of a traceback differs
+  by construction.
 
 Text is normalized: ANSI colour codes stripped, ``\\r\\n`` read as ``\\n``, object
 addresses (``0x…``) masked, the file names of cell code (``/tmp/ipykernel_<pid>/<n>.py``,
@@ -89,12 +91,24 @@ def _render_rich(output: Any, normalizer: Normalizer) -> list[str]:
     kind = output.get("output_type")
     if kind == "error":
         evalue = normalizer.text(output.get("evalue", ""))
-        return [f"[error] {output.get('ename')}: " + evalue.replace("\n", "\n        ")]
+        frames = [f"  at {frame}" for frame in _frames(output.get("traceback", []))]
+        return [f"[error] {output.get('ename')}: " + evalue.replace("\n", "\n        "), *frames]
     data = output.get("data", {})
     header = f"[{kind}] " + " ".join(sorted(data))
+    if kind == "execute_result":  # Out[n] must follow In [n]
+        header = f"[{kind} Out[{output.get('execution_count')}]] " + " ".join(sorted(data))
     if "text/plain" not in data:
         return [header]
     return [header] + _text_lines(normalizer.text(data["text/plain"]))
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_FRAME = re.compile(r"^Cell In\[\d+\], line \d+.*$", re.MULTILINE)
+
+
+def _frames(traceback: list[str]) -> list[str]:
+    """The notebook frames of a traceback as a kernel names them ("Cell In[3], line 2, in f(x)")."""
+    return _FRAME.findall(_ANSI.sub("", "\n".join(traceback)))
 
 
 def _text_lines(text: str) -> list[str]:
