@@ -51,7 +51,8 @@ def build_plan(notebook: Notebook, split: str = "auto", overrides: dict | None =
     findings = [a.syntax_error for a in analyses.values() if a.syntax_error] + flow.findings
     findings += [note for a in analyses.values() for note in a.notes] + drafts.notes
     step_of = {c.index: d.name for d in drafts.steps for c in d.cells}
-    findings += undefined_name_findings(list(analyses.values()), context, step_of, set(overrides or {}))
+    findings += undefined_name_findings(list(analyses.values()), context, step_of, set(overrides or {}),
+                                        drafts.skipped)
     findings += _travel_findings(flow)
     findings += [Finding("warning", "minikf-only", note) for note in notebook.settings.minikf_only]
     findings = with_execution_counts(findings, {c.number: c.execution_count for c in notebook.cells

@@ -23,7 +23,7 @@ import re
 import symtable
 import warnings
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from typing import Callable, Iterable
 
 from .analysis.cells import CellAnalysis
 from .analysis.classify import magic_name
@@ -32,12 +32,13 @@ from .analysis.findings import Finding
 from .analysis.model import ImportContext, StatementFacts
 from .analysis.vocabulary import BUILTIN_NAMES, CODE_MAGICS, DYNAMIC_CALLS
 from .flow import _closed_deferred
+from .notebook import Cell
 
 DEFINED, LATER, MAYBE = "defined", "later", "maybe"  # LATER: bound further down the same loop body
 _IPYTHON_NAMES = re.compile(r"^(_+|_\d+|_i+|_i\d+|_ih|_oh|_dh|In|Out|exit|quit|get_ipython|display)$")
 # What a kernel's user namespace holds from the start, besides builtins.
 _MODULE_NAMES = frozenset({"__name__", "__doc__", "__builtins__", "__builtin__", "__spec__", "__loader__",
-                           "__package__"})
+                           "__package__", "__IPYTHON__"})
 _COMPREHENSIONS = frozenset({"listcomp", "setcomp", "dictcomp", "genexpr"})
 _USER_NAMESPACE_MAGICS = frozenset({"time", "capture", "prun", "debug"})  # timeit runs in its own namespace
 CODE = "undefined-name"
@@ -73,12 +74,15 @@ class _Where:
 
 
 def undefined_name_findings(cells: list[CellAnalysis], ctx: ImportContext, step_of: dict[int, str],
-                            injected: set[str]) -> list[Finding]:
+                            injected: set[str], skipped: Iterable[Cell] = ()) -> list[Finding]:
     """Findings for the names a top-to-bottom run of ``cells`` would read undefined.
 
     ``cells`` are the cells that run, ``step_of`` maps a cell index to its step, and
-    ``injected`` are parameter names set from outside (defined from the start)."""
-    return _Checker(sorted(cells, key=lambda a: a.cell.index), ctx, step_of).run(injected)
+    ``injected`` are parameter names set from outside (defined from the start);
+    ``skipped`` cells do not run, but a name only they define is worth saying so."""
+    checker = _Checker(sorted(cells, key=lambda a: a.cell.index), ctx, step_of)
+    checker.skipped_definitions = _skipped_definitions(skipped)
+    return checker.run(injected)
 
 
 class _Checker:
@@ -91,6 +95,7 @@ class _Checker:
         self.call_reads = _call_reads(cells, {name: entry.calls for name, entry in table.items()})
         self.first_definition = _first_definitions(cells, self.global_writes)
         self.findings: dict[tuple[str, int], Finding] = {}
+        self.skipped_definitions: dict[str, int] = {}
         # Top-level statements come with their facts (star-import names included).
         self.known = {id(stmt): facts for a in cells if a.tree is not None
                       for stmt, facts in zip(a.tree.body, a.statements)}
@@ -233,7 +238,7 @@ class _Checker:
         captured = _capture_name(stmt)
         if captured:  # ``%%capture out`` binds ``out``
             state.names[captured] = DEFINED
-        star = _star_module(stmt)
+        star = _star_module(stmt) or _pylab(stmt)
         if star is not None:  # the names we could read from the module are bound; others may be
             state.dynamic = state.dynamic or f"'from {star} import *' in cell {where.cell.cell.number}"
         return state
@@ -297,6 +302,9 @@ class _Checker:
             else:
                 message = f"'{name}' is used before any cell defines it ({place} does, later)"
             self._report("error", name, message + ": it would raise NameError", where, line)
+        elif name in self.skipped_definitions:
+            self._report("error", name, f"undefined name '{name}': only cell {self.skipped_definitions[name]} "
+                                        "defines it, and it is tagged skip, so it would raise NameError", where, line)
         else:
             self._report("error", name, f"undefined name '{name}': no cell defines it, so it would raise "
                                         "NameError", where, line)
@@ -419,6 +427,26 @@ def _without_magic_text(stmt: ast.stmt) -> tuple[ast.stmt, list[tuple[str, int, 
     blanker = _MagicText()
     plain = blanker.visit(copy.deepcopy(stmt))
     return ast.fix_missing_locations(plain), blanker.code
+
+
+def _pylab(stmt: ast.stmt) -> str | None:
+    """``%pylab`` imports numpy's and matplotlib's names into the namespace, as a star import would."""
+    call = stmt.value if isinstance(stmt, ast.Expr) else None
+    return "pylab" if isinstance(call, ast.Call) and magic_name(call) == ("line", "pylab") else None
+
+
+def _skipped_definitions(cells: Iterable[Cell]) -> dict[str, int]:
+    from .analysis.ipython_source import to_python
+
+    found: dict[str, int] = {}
+    for cell in cells:
+        try:
+            tree = ast.parse(to_python(cell.source))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for name in _bound_in(tree.body):
+            found.setdefault(name, cell.number)
+    return found
 
 
 def _star_module(stmt: ast.stmt) -> str | None:

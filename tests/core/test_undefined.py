@@ -85,6 +85,7 @@ def test_parameters_set_from_outside_are_defined():
     (["import io\nwith io.StringIO(txt) as fh:\n    pass"], ("error", "txt", 1, 2)),
     (["xs = [1]", "print([x for x in xss])"], ("error", "xss", 2, 1)),
     (["@decorate\ndef g():\n    pass"], ("error", "decorate", 1, 1)),
+    ([("limit = 3", ["skip"]), "print(limit)"], ("error", "limit", 2, 1)),
 ])
 def test_certainly_undefined_is_an_error(cells, expected):
     assert findings_of(*cells) == [expected]
@@ -99,6 +100,7 @@ def test_certainly_undefined_is_an_error(cells, expected):
     (["from math import *", "print(not_in_math)"], ("warning", "not_in_math", 2, 1)),
     ([("print(oops)", ["raises-exception"])], ("warning", "oops", 1, 1)),
     (["%timeit t = 1", "print(t)"], ("warning", "t", 2, 1)),
+    (["%pylab inline", "print(arange(3))"], ("warning", "arange", 2, 1)),
     (["def report():\n    print(results)", "x = 1\nreport()", "results = 1"], ("warning", "results", 2, 2)),
     (["def helper():\n    return results\ndef report():\n    return helper()", "report()", "results = 1"],
      ("warning", "results", 2, 1)),
