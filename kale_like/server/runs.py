@@ -66,12 +66,15 @@ class Run:
         self._describe_output = describe_output
         self._events: list[dict] = []
         self._finished = False
+        self._settled = False
         self._lock = threading.Lock()
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future]] = []
 
     @property
     def finished(self) -> bool:
-        return self._finished
+        # Finished for those following only once the final record is on disk, so that a
+        # history read after the event stream ends never shows the run as still going.
+        return self._finished and self._settled
 
     def add_event(self, event: dict) -> None:
         """Record one event (called from the run's thread) and wake everyone following."""
@@ -87,10 +90,11 @@ class Run:
             if self._finished:
                 self.finished_at = time.time()
             waiters, self._waiters = self._waiters, []
+        if event.get("type") != "output":
+            self.persist()  # before anyone following hears of it: the record is never behind
+        self._settled = self._finished
         for loop, future in waiters:
             loop.call_soon_threadsafe(_resolve, future)
-        if event.get("type") != "output":
-            self.persist()
 
     def persist(self) -> None:
         """Rewrite this run's record on disk; history must never fail a run."""

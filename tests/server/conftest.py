@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ pytest.importorskip("pytest_jupyter")
 
 from pytest_jupyter.jupyter_server import *  # noqa: E402,F401,F403 - the jp_* fixtures and their hooks
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from notebook_builder import build_notebook  # noqa: E402
+
 
 @pytest.fixture
 def jp_server_config():
@@ -19,14 +23,8 @@ def jp_server_config():
 
 
 def notebook_json(*cells: tuple[str, list[str]]) -> dict:
-    """A v4 notebook with one code cell per ``(source, tags)``."""
-    return {
-        "nbformat": 4, "nbformat_minor": 5,
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-                     "language_info": {"name": "python"}},
-        "cells": [{"cell_type": "code", "id": f"cell-{i}", "metadata": {"tags": tags}, "source": source,
-                   "outputs": [], "execution_count": None} for i, (source, tags) in enumerate(cells)],
-    }
+    """A v4 notebook with one code cell per ``(source, tags)``, from the shared builder."""
+    return build_notebook(*cells)
 
 
 TWO_STEPS = notebook_json(("x = 2", ["step:make"]), ("y = x * 3\nprint(y)", ["step:double"]))
