@@ -39,6 +39,9 @@ def _unload_jupyter_server_extension(server_app: Any) -> None:
     runs = server_app.web_app.settings.get("kale_like_runs")
     if runs is not None:
         shutdown(runs)
+    offload = server_app.web_app.settings.get("kale_like_offload")
+    if offload is not None:
+        offload.shutdown()  # queued analyses are dropped; one already running ends on its own
 
 
 def shutdown(runs: Any) -> None:
