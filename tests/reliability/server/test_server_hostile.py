@@ -125,35 +125,34 @@ def _heavy_notebook(cells: int) -> dict:
 
 
 async def test_slow_analyses_do_not_starve_other_requests(jp_fetch, jp_root_dir):
-    (jp_root_dir / "heavy.ipynb").write_text(json.dumps(_heavy_notebook(600)), encoding="utf-8")
+    (jp_root_dir / "heavy.ipynb").write_text(json.dumps(_heavy_notebook(100)), encoding="utf-8")
     (jp_root_dir / "small.ipynb").write_text(json.dumps(notebook_node("x = 1", "print(x)")), encoding="utf-8")
-    began = time.perf_counter()
     status, _ = await call(jp_fetch, "POST", "analyze", body={"path": "heavy.ipynb"})
-    one = time.perf_counter() - began
     assert status == 200
-    heavy = [asyncio.ensure_future(call(jp_fetch, "POST", "analyze", body={"path": "heavy.ipynb"},
-                                        request_timeout=600)) for _ in range(8)]
+
+    async def heavy():
+        result = await call(jp_fetch, "POST", "analyze", body={"path": "heavy.ipynb"}, request_timeout=600)
+        return result, time.perf_counter()
+
+    batch = [asyncio.ensure_future(heavy()) for _ in range(8)]
     await asyncio.sleep(0.05)
-    latencies = []
+    answered = []
     for _ in range(5):
-        start = time.perf_counter()
-        status, text = await call(jp_fetch, "GET", "info")
-        latencies.append(time.perf_counter() - start)
-        assert status == 200 and "version" in text
-        status, text = await call(jp_fetch, "GET", "runs")
-        assert status == 200
-    results = await asyncio.gather(*heavy)
-    assert all(status == 200 for status, _ in results)
-    # Eight analyses queue in their own pool; the event loop answers meanwhile, each
-    # answer far faster than the queued work (one analysis took `one` seconds alone).
-    assert max(latencies) < max(2.0, 2 * one), (latencies, one)
-    assert sum(latencies) < 8 * one
+        for endpoint in ("info", "runs"):
+            status, text = await call(jp_fetch, "GET", endpoint)
+            assert status == 200, text
+        answered.append(time.perf_counter())
+    results = await asyncio.gather(*batch)
+    assert all(status == 200 for (status, _), _ in results)
+    # Eight heavy analyses queue in their own pool (two at a time): the other requests are
+    # answered while that queue is still being worked through, not after it.
+    assert max(answered) < max(done for _, done in results), (answered, [done for _, done in results])
 
 
 async def test_analysis_past_the_deadline_is_503(jp_fetch, jp_root_dir, jp_web_app):
     from kale_like.server.offload import Offload
 
-    (jp_root_dir / "heavy.ipynb").write_text(json.dumps(_heavy_notebook(600)), encoding="utf-8")
+    (jp_root_dir / "heavy.ipynb").write_text(json.dumps(_heavy_notebook(100)), encoding="utf-8")
     jp_web_app.settings["kale_like_offload"] = Offload(seconds=0.01)
     status, text = await call(jp_fetch, "POST", "analyze", body={"path": "heavy.ipynb"})
     assert status == 503 and "took longer than" in json.loads(text)["message"]
