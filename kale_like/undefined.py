@@ -18,19 +18,24 @@ own ``symtable`` says which) must be defined by some cell, else it is an error.
 from __future__ import annotations
 
 import ast
-import functools
 import re
-import symtable
-import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable
 
 from .analysis.cells import CellAnalysis
 from .analysis.classify import magic_name
 from .analysis.facts import statement_facts
 from .analysis.findings import Finding
+from .analysis.magic_code import (
+    capture_name,
+    magic_codes,
+    pylab_import,
+    star_module,
+    without_magic_text,
+)
 from .analysis.model import ImportContext, StatementFacts
-from .analysis.vocabulary import BUILTIN_NAMES, CODE_MAGICS, DYNAMIC_CALLS
+from .analysis.symbols import call_reads, deferred_reads, line_of
+from .analysis.vocabulary import BUILTIN_NAMES, DYNAMIC_CALLS
 from .flow import _closed_deferred
 from .notebook import Cell
 
@@ -39,8 +44,6 @@ _IPYTHON_NAMES = re.compile(r"^(_+|_\d+|_i+|_i\d+|_ih|_oh|_dh|In|Out|exit|quit|g
 # What a kernel's user namespace holds from the start, besides builtins.
 _MODULE_NAMES = frozenset({"__name__", "__doc__", "__builtins__", "__builtin__", "__spec__", "__loader__",
                            "__package__", "__IPYTHON__"})
-_COMPREHENSIONS = frozenset({"listcomp", "setcomp", "dictcomp", "genexpr"})
-_USER_NAMESPACE_MAGICS = frozenset({"time", "capture", "prun", "debug"})  # timeit runs in its own namespace
 CODE = "undefined-name"
 
 
@@ -49,7 +52,7 @@ class _State:
     names: dict[str, str] = field(default_factory=dict)  # absent: undefined
     dynamic: str | None = None  # what may have defined any name so far ("exec in cell 3")
 
-    def copy(self) -> "_State":
+    def copy(self) -> _State:
         return _State(dict(self.names), self.dynamic)
 
 
@@ -92,7 +95,7 @@ class _Checker:
         self.step_of = step_of
         table = _closed_deferred({a.cell.index: a for a in cells})
         self.global_writes = {name: entry.writes for name, entry in table.items() if entry.writes}
-        self.call_reads = _call_reads(cells, {name: entry.calls for name, entry in table.items()})
+        self.call_reads = call_reads(cells, {name: entry.calls for name, entry in table.items()})
         self.first_definition = _first_definitions(cells, self.global_writes)
         self.findings: dict[tuple[str, int], Finding] = {}
         self.skipped_definitions: dict[str, int] = {}
@@ -121,7 +124,7 @@ class _Checker:
         anywhere = set(self.first_definition) | injected | {n for ns in self.global_writes.values() for n in ns}
         dynamic = next((f"{_dynamic_what(stmt, f)} in cell {a.cell.number}" for a in self.cells
                         if a.tree is not None for stmt, f in zip(a.tree.body, a.statements)
-                        if f.dynamic or _star_module(stmt) is not None), None)
+                        if f.dynamic or star_module(stmt) is not None), None)
         for analysis in self.cells:
             self._function_bodies(analysis, anywhere, dynamic)
         return sorted(self.findings.values(), key=lambda f: (f.cell or 0, f.line or 0, f.message))
@@ -224,7 +227,7 @@ class _Checker:
         facts = self.known.get(id(stmt)) or statement_facts(stmt, self.ctx)
         plain, inner = stmt, []
         if "get_ipython" in facts.reads:  # a magic: its text is not code, its code is followed below
-            plain, inner = _without_magic_text(stmt)
+            plain, inner = without_magic_text(stmt)
             facts = statement_facts(plain, self.ctx)
         names = facts.reads | facts.deletes
         if names & facts.writes:  # a walrus binds before a later part of the statement reads
@@ -235,10 +238,10 @@ class _Checker:
             state = self._magic_code(code, where.offset + offset, state, where, keeps)
         self._calls(facts, plain, state, where)
         self._apply(stmt, facts, state, where)
-        captured = _capture_name(stmt)
+        captured = capture_name(stmt)
         if captured:  # ``%%capture out`` binds ``out``
             state.names[captured] = DEFINED
-        star = _star_module(stmt) or _pylab(stmt)
+        star = star_module(stmt) or pylab_import(stmt)
         if star is not None:  # the names we could read from the module are bound; others may be
             state.dynamic = state.dynamic or f"'from {star} import *' in cell {where.cell.cell.number}"
         return state
@@ -269,7 +272,7 @@ class _Checker:
                 cell, at = self.first_definition[name]
                 place = f"cell {cell}, line {at}" if cell != where.cell.cell.number else f"line {at}"
                 self._report("warning", name, f"'{name}' is read by {callee}(), called here before any cell "
-                                              f"defines it ({place} does, later)", where, _line_of(stmt, callee)
+                                              f"defines it ({place} does, later)", where, line_of(stmt, callee)
                              + where.offset)
 
     def _apply(self, stmt: ast.stmt, facts: StatementFacts, state: _State, where: _Where) -> None:
@@ -287,7 +290,7 @@ class _Checker:
         kind = state.names.get(name)
         if kind in (DEFINED, LATER) or _always_defined(name):
             return
-        line = _line_of(stmt, name) + where.offset
+        line = line_of(stmt, name) + where.offset
         if kind == MAYBE:
             self._report("warning", name, f"'{name}' may be undefined here: it is defined (or deleted) "
                                           "only on some paths through the code above", where, line)
@@ -319,8 +322,8 @@ class _Checker:
 
     def _function_bodies(self, analysis: CellAnalysis, anywhere: set[str], dynamic: str | None) -> None:
         """Module names read inside function bodies, checked against every cell's definitions."""
-        for code, offset in _codes_of(analysis):
-            for name, line in _deferred_reads(code, lambda n: n in anywhere or _always_defined(n)):
+        for code, offset in magic_codes(analysis):
+            for name, line in deferred_reads(code, lambda n: n in anywhere or _always_defined(n)):
                 where = _Where(analysis, offset)
                 if dynamic:
                     self._report("warning", name, f"'{name}' is read in a function but no cell defines it; "
@@ -365,14 +368,9 @@ def _bound_in(body: list[ast.stmt]) -> set[str]:
     return names
 
 
-def _line_of(stmt: ast.AST, name: str) -> int:
-    lines = [n.lineno for n in ast.walk(stmt) if isinstance(n, ast.Name) and n.id == name]
-    return min(lines) if lines else getattr(stmt, "lineno", 1)
-
-
 def _dynamic_what(stmt: ast.stmt, facts: StatementFacts) -> str:
     """What in ``stmt`` may define names analysis cannot see: ``exec()``, ``%run``, …"""
-    star = _star_module(stmt)
+    star = star_module(stmt)
     if star is not None:
         return f"'from {star} import *'"
     for node in ast.walk(stmt):
@@ -396,45 +394,6 @@ def _certainly_raises(stmt: ast.stmt) -> bool:
             and isinstance(value.right, ast.Constant) and value.right.value == 0)
 
 
-class _MagicText(ast.NodeTransformer):
-    """Blanks the text of magics: IPython expands ``$name``/``{expr}`` in it only where it
-    can (an unknown name is left as text, never a NameError); code magics' code is
-    collected to be followed as statements."""
-
-    def __init__(self) -> None:
-        self.code: list[tuple[str, int, bool]] = []  # (code, lines before it, binds in the user namespace)
-
-    def visit_Call(self, node: ast.Call) -> ast.AST:
-        magic = magic_name(node)
-        if magic is None:
-            return self.generic_visit(node)
-        kind, name = magic
-        if name in CODE_MAGICS and kind in ("line", "cell") and len(node.args) > (2 if kind == "cell" else 1):
-            code = node.args[2 if kind == "cell" else 1]
-            if isinstance(code, ast.Constant) and isinstance(code.value, str):
-                offset = node.lineno if kind == "cell" else node.lineno - 1
-                self.code.append((code.value, offset, name in _USER_NAMESPACE_MAGICS))
-        keep = 0 if kind == "system" else 1  # the magic's name stays: it says what the magic does
-        blank = node.args[:keep] + [ast.Constant("") for _ in node.args[keep:]]
-        return ast.copy_location(ast.Call(func=node.func, args=blank, keywords=node.keywords), node)
-
-
-def _without_magic_text(stmt: ast.stmt) -> tuple[ast.stmt, list[tuple[str, int, bool]]]:
-    if not any(isinstance(n, ast.Call) and magic_name(n) for n in ast.walk(stmt)):
-        return stmt, []
-    import copy
-
-    blanker = _MagicText()
-    plain = blanker.visit(copy.deepcopy(stmt))
-    return ast.fix_missing_locations(plain), blanker.code
-
-
-def _pylab(stmt: ast.stmt) -> str | None:
-    """``%pylab`` imports numpy's and matplotlib's names into the namespace, as a star import would."""
-    call = stmt.value if isinstance(stmt, ast.Expr) else None
-    return "pylab" if isinstance(call, ast.Call) and magic_name(call) == ("line", "pylab") else None
-
-
 def _skipped_definitions(cells: Iterable[Cell]) -> dict[str, int]:
     from .analysis.ipython_source import to_python
 
@@ -447,115 +406,6 @@ def _skipped_definitions(cells: Iterable[Cell]) -> dict[str, int]:
         for name in _bound_in(tree.body):
             found.setdefault(name, cell.number)
     return found
-
-
-def _star_module(stmt: ast.stmt) -> str | None:
-    if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
-        return "." * stmt.level + (stmt.module or "")
-    return None
-
-
-def _capture_name(stmt: ast.stmt) -> str | None:
-    if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
-        return None
-    call = stmt.value
-    if magic_name(call) != ("cell", "capture") or len(call.args) < 2 or not isinstance(call.args[1], ast.Constant):
-        return None
-    words = [w for w in str(call.args[1].value).split() if not w.startswith("-")]
-    return words[0] if words and words[0].isidentifier() else None
-
-
-def _codes_of(analysis: CellAnalysis) -> list[tuple[str, int]]:
-    """The cell's code, and the code inside its code magics, with their line offsets."""
-    codes = [(analysis.code, 0)]
-    if "get_ipython" not in analysis.code:
-        return codes
-    for stmt in analysis.tree.body if analysis.tree is not None else []:
-        if any(isinstance(n, ast.Call) and magic_name(n) for n in ast.walk(stmt)):
-            _, inner = _without_magic_text(stmt)
-            codes += [(code, offset) for code, offset, _ in inner]
-    return codes
-
-
-def _deferred_reads(code: str, known: Callable[[str], bool]) -> list[tuple[str, int]]:
-    """(name, line) for the module names a function, lambda or method body reads that
-    ``known`` does not accept. Python's own symbol table tells which names those are."""
-    from .analysis.ipython_source import to_python
-
-    if "def " not in code and "lambda" not in code:
-        return []
-    try:
-        source = to_python(code)
-    except (SyntaxError, ValueError):
-        return []
-    top = _symbols(source)
-    if top is None:
-        return []
-    unknown: list[tuple[str, symtable.SymbolTable]] = []
-    todo: list[tuple[symtable.SymbolTable, bool]] = [(child, False) for child in top.get_children()]
-    while todo:
-        table, deferred = todo.pop()
-        runs_later = deferred or (table.get_type() == "function" and table.get_name() not in _COMPREHENSIONS)
-        if runs_later:
-            unknown += [(symbol.get_name(), table) for symbol in table.get_symbols()
-                        if symbol.is_global() and symbol.is_referenced() and not symbol.is_assigned()
-                        and not known(symbol.get_name())]
-        todo += [(child, runs_later) for child in table.get_children()]
-    if not unknown:
-        return []
-    tree = ast.parse(source)
-    spans = {(n.lineno, getattr(n, "name", "lambda")): n for n in ast.walk(tree)
-             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef))}
-    found = []
-    for name, table in unknown:
-        node = spans.get((table.get_lineno(), table.get_name()))
-        found.append((name, _line_of(node, name) if node is not None else table.get_lineno()))
-    return found
-
-
-def _call_reads(cells: list[CellAnalysis], calls: dict[str, set[str]]) -> dict[str, set[str]]:
-    """For each notebook function: the module names calling it reads, through the
-    functions it calls too (Python's symbol table decides which names are the module's)."""
-    own: dict[str, set[str]] = {}
-    for analysis in cells:
-        top = _symbols(analysis.code) if analysis.tree is not None and "def " in analysis.code else None
-        if top is None:
-            continue
-        for table in top.get_children():
-            if table.get_type() == "function" and table.get_name() not in _COMPREHENSIONS:
-                own[table.get_name()] = _global_reads(table)
-    closed = {name: set(reads) for name, reads in own.items()}
-    changed = True
-    while changed:
-        changed = False
-        for name, reads in closed.items():
-            for callee in calls.get(name, ()):
-                if callee in closed and callee != name and not closed[callee] <= reads:
-                    reads |= closed[callee]
-                    changed = True
-    return closed
-
-
-@functools.lru_cache(maxsize=512)
-def _symbols(source: str) -> symtable.SymbolTable | None:
-    """Python's own symbol table of a cell (None when it cannot be built)."""
-    try:
-        with warnings.catch_warnings():  # "invalid escape sequence" and co. were the parser's to say
-            warnings.simplefilter("ignore")
-            return symtable.symtable(source, "<cell>", "exec")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-
-
-def _global_reads(table: symtable.SymbolTable) -> set[str]:
-    names: set[str] = set()
-    todo = [table]
-    while todo:
-        current = todo.pop()
-        names |= {s.get_name() for s in current.get_symbols()
-                  if s.is_global() and s.is_referenced() and not s.is_assigned()}
-        todo += current.get_children()
-    return names
 
 
 def _first_definitions(cells: list[CellAnalysis], global_writes: dict[str, set[str]]) -> dict[str, tuple[int, int]]:
