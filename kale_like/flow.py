@@ -67,10 +67,11 @@ def compute_flow(split: Split, analyses: dict[int, CellAnalysis], parameter_name
     classes = alias_classes(analyses, notebook_names)
     findings: list[Finding] = []
     problems: list[tuple[str, str, str, str, int, int]] = []
-    ordered = sorted(units, key=lambda u: u.position)
-    for index, unit in enumerate(ordered):
+    earlier = _Earlier()
+    for unit in sorted(units, key=lambda u: u.position):
         if not unit.shared:
-            _resolve(unit, ordered[:index], classes, notebook_names, problems)
+            _resolve(unit, earlier, classes, notebook_names, problems)
+        earlier.add(unit)
     return FlowResult({u.name: u for u in units}, findings, problems, _replayable(split, analyses))
 
 
@@ -226,16 +227,48 @@ def alias_classes(analyses: dict[int, CellAnalysis], names: set[str]) -> dict[st
     groups: dict[str, set[str]] = {}
     for n in names:
         groups.setdefault(find(n), set()).add(n)
-    return {n: frozenset(groups[find(n)]) for n in names}
+    frozen = {root: frozenset(members) for root, members in groups.items()}  # one per class, shared
+    return {n: frozen[find(n)] for n in names}
 
 
 # --- producers ---------------------------------------------------------------------------
-def _resolve(unit: Unit, earlier: list[Unit], classes: dict[str, frozenset[str]],
+class _Earlier:
+    """The units before the one being resolved, indexed by the names they define and by
+    the latest one with dynamic name access, so resolving a unit never scans the units
+    before it (a 5,000-cell notebook split by cells would cost 25 million steps)."""
+
+    def __init__(self) -> None:
+        self.units: list[Unit] = []
+        self._index: dict[str, int] = {}    # unit name -> position in ``units``
+        self._definer: dict[str, int] = {}  # variable -> position of the latest unit defining it
+        self.dynamic: Unit | None = None    # the latest non-shared unit with dynamic name access
+
+    def add(self, unit: Unit) -> None:
+        self._index[unit.name] = len(self.units)
+        self.units.append(unit)
+        for name in unit.defines:
+            self._definer[name] = len(self.units) - 1
+        if unit.dynamic and not unit.shared:
+            self.dynamic = unit
+
+    def defines(self, unit: Unit, name: str) -> None:
+        """An earlier ``unit`` turns out to define ``name`` too (through exec/globals())."""
+        unit.defines.add(name)
+        position = self._index[unit.name]
+        if self._definer.get(name, -1) < position:
+            self._definer[name] = position
+
+    def latest_definer(self, members: frozenset[str]) -> Unit | None:
+        positions = [self._definer[m] for m in members if m in self._definer]
+        return self.units[max(positions)] if positions else None
+
+
+def _resolve(unit: Unit, earlier: _Earlier, classes: dict[str, frozenset[str]],
              notebook_names: set[str], problems: list) -> None:
     wanted: set[frozenset[str]] = set()
     if unit.dynamic:
-        wanted |= {classes.get(n, frozenset({n})) for u in earlier for n in u.defines}
-        unit.defines |= {n for u in earlier for n in u.defines if not u.shared}
+        wanted |= {classes.get(n, frozenset({n})) for u in earlier.units for n in u.defines}
+        unit.defines |= {n for u in earlier.units for n in u.defines if not u.shared}
     for name in unit.candidates & notebook_names:
         wanted.add(classes.get(name, frozenset({name})))
     for name in unit.defines & notebook_names:
@@ -243,7 +276,7 @@ def _resolve(unit: Unit, earlier: list[Unit], classes: dict[str, frozenset[str]]
             wanted.add(classes[name])
     _resolve_dynamic(unit, earlier, notebook_names)
     for members in wanted:
-        producer = _latest_definer(members, earlier)
+        producer = earlier.latest_definer(members)
         if producer is None or producer.shared:
             continue
         for member in sorted(members):
@@ -259,10 +292,10 @@ def _resolve(unit: Unit, earlier: list[Unit], classes: dict[str, frozenset[str]]
         unit.kinds.setdefault(member, "data")
 
 
-def _resolve_dynamic(unit: Unit, earlier: list[Unit], notebook_names: set[str]) -> None:
+def _resolve_dynamic(unit: Unit, earlier: _Earlier, notebook_names: set[str]) -> None:
     """Names no statement binds may come from ``globals()[...] = …``/``exec``: ask the
     latest step with dynamic name access for them."""
-    dynamic = next((u for u in reversed(earlier) if u.dynamic and not u.shared), None)
+    dynamic = earlier.dynamic
     if dynamic is None:
         return
     if unit.dynamic:
@@ -275,15 +308,8 @@ def _resolve_dynamic(unit: Unit, earlier: list[Unit], notebook_names: set[str]) 
         unit.inputs[name] = dynamic.name
         unit.loaded.add(name)
         dynamic.outputs.add(name)
-        dynamic.defines.add(name)
+        earlier.defines(dynamic, name)
         dynamic.kinds[name] = "data"
-
-
-def _latest_definer(members: frozenset[str], earlier: list[Unit]) -> Unit | None:
-    for unit in reversed(earlier):
-        if unit.defines & members:
-            return unit
-    return None
 
 
 def _available(producer: Unit, name: str) -> bool:
