@@ -24,42 +24,52 @@ Output = dict[str, Any]
 
 
 class OutputSink:
-    """Where the current cell's outputs go."""
+    """Where the current cell's outputs go.
+
+    Consecutive writes to one stream become one output, as in Jupyter; their pieces
+    are joined once, when the output is closed: appending to a growing string would
+    make a loop of many prints quadratic (200k prints took minutes)."""
 
     def __init__(self) -> None:
         self.outputs: list[Output] = []
-        self.live: int | None = None  # fd of the step's live-output file, when the parent follows it
+        self.live: Any = None  # a runtime.live.LiveWriter while the parent follows the step
+        self._open: Output | None = None  # the stream output still being written
+        self._parts: list[str] = []
 
     def stream(self, name: str, text: str) -> None:
         if not text:
             return
         if self.live is not None:
-            write_live(self.live, name, text)
+            self.live.write(name, text)
         last = self.outputs[-1] if self.outputs else None
-        if last and last["output_type"] == "stream" and last["name"] == name:
-            last["text"] += text
-        else:
-            self.outputs.append({"output_type": "stream", "name": name, "text": text})
+        if last is not None and last is self._open and last["name"] == name:
+            self._parts.append(text)
+            return
+        self._close()
+        self._open = {"output_type": "stream", "name": name, "text": ""}
+        self._parts = [text]
+        self.outputs.append(self._open)
 
     def add(self, output: Output) -> None:
+        self._close()
         self.outputs.append(output)
 
+    def clear(self) -> None:
+        self._close()
+        self.outputs = []
+
     def take(self) -> list[Output]:
+        self._close()
         outputs, self.outputs = self.outputs, []
         return outputs
 
+    def _close(self) -> None:
+        if self._open is not None:
+            self._open["text"] = "".join(self._parts)
+            self._open, self._parts = None, []
+
 
 SINK = OutputSink()
-
-
-def write_live(fd: int, name: str, text: str) -> None:
-    """One JSON line per write, appended at once: the parent tails whole lines only."""
-    import json
-
-    try:
-        os.write(fd, (json.dumps({"name": name, "text": text}) + "\n").encode("utf-8"))
-    except OSError:
-        pass  # a full disk must not fail the step; the outputs still reach the notebook
 
 
 class StreamCapture(io.TextIOBase):
@@ -105,7 +115,7 @@ class CapturingPublisher(DisplayPublisher):
         SINK.add(output)
 
     def clear_output(self, wait: bool = False) -> None:
-        SINK.outputs = []
+        SINK.clear()
 
 
 class CapturingDisplayHook(DisplayHook):

@@ -19,6 +19,7 @@ from dataclasses import asdict
 from ..errors import DamagedData, KaleLikeError, NoSpace, is_no_space
 from .capture import SINK, StepShell, StreamCapture, make_shell
 from .fdcapture import FdCapture
+from .live import LiveWriter
 from .file_audit import FileAudit
 from .memory import limit_memory, over_limit_message
 from .spec import EXIT_NO_SPACE, CellRecord, StepReport, StepSpec
@@ -93,7 +94,7 @@ def execute(spec: StepSpec) -> StepReport:
         _register_source(shell, index, code, spec.execution_counts.get(index))
     fds = FdCapture()
     if spec.live_output:
-        SINK.live = os.open(spec.live_output, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        SINK.live = LiveWriter(spec.live_output)
     sys.stdout, sys.stderr = StreamCapture("stdout"), StreamCapture("stderr")
     report = StepReport(spec.step, ok=True)
     audit = FileAudit(spec.workdir, lambda: shell.compile.current_cell).install()
@@ -125,7 +126,7 @@ def execute(spec: StepSpec) -> StepReport:
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
         fds.close()
         if SINK.live is not None:
-            os.close(SINK.live)
+            SINK.live.close()
             SINK.live = None
 
 

@@ -79,3 +79,26 @@ def test_cli_verbose_prints_each_step_line(tmp_path, code, expected):
     quiet = subprocess.run([sys.executable, "-m", "kale_like", "run", str(tmp_path / "v.ipynb"), "--no-cache",
                             "--workdir", str(tmp_path / "work")], capture_output=True, text=True, timeout=300)
     assert "s | " not in quiet.stderr
+
+
+def test_the_sink_joins_consecutive_writes_of_a_stream_into_one_output():
+    from kale_like.runtime.capture import OutputSink
+
+    sink = OutputSink()
+    for i in range(1000):
+        sink.stream("stdout", f"{i}\n")
+    sink.stream("stderr", "warn\n")
+    sink.stream("stdout", "a")
+    sink.add({"output_type": "display_data", "data": {}, "metadata": {}})
+    sink.stream("stdout", "b")
+    sink.stream("stdout", "c")
+    outputs = sink.take()
+    assert [o["output_type"] for o in outputs] == ["stream", "stream", "stream", "display_data", "stream"]
+    assert outputs[0]["text"] == "".join(f"{i}\n" for i in range(1000))
+    assert (outputs[1]["name"], outputs[1]["text"]) == ("stderr", "warn\n")
+    assert outputs[2]["text"] == "a" and outputs[4]["text"] == "bc"
+    sink.stream("stdout", "gone")
+    sink.clear()  # clear_output()
+    sink.stream("stdout", "kept")
+    assert sink.take() == [{"output_type": "stream", "name": "stdout", "text": "kept"}]
+    assert sink.take() == []

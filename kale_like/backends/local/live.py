@@ -1,5 +1,5 @@
 """Following a step's stdout/stderr while it runs: the step appends JSON lines to a
-file in its run directory (``runtime.capture.write_live``); the scheduler tails it
+file in its run directory (``runtime.live.LiveWriter``); the scheduler tails it
 between its other work and reports what arrived as one ``output`` event per stream."""
 from __future__ import annotations
 
