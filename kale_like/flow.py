@@ -24,6 +24,7 @@ RNG = "__rng__"
 FILES = "__files__"
 EVERYTHING = "__everything__"  # a dynamic step's whole namespace, for the next dynamic step
 HISTORY = "__history__"  # IPython's output history (Out, _, __, _N), when some cell reads it
+MODULE = "__module__:"  # + a top-level package: state living in that imported module
 _HISTORY_NAME = re.compile(r"^(_{1,3}|_\d+|Out|_oh)$")
 PSEUDO = frozenset({RNG, FILES, HISTORY})
 _COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.With, ast.AsyncWith, ast.Match)
@@ -62,6 +63,7 @@ class FlowResult:
 
 def compute_flow(split: Split, analyses: dict[int, CellAnalysis], parameter_names: set[str]) -> FlowResult:
     deferred = _closed_deferred(analyses)
+    replayable = _replayable(split, analyses, deferred)
     units = _units(split, analyses, deferred, parameter_names)
     notebook_names = set().union(*(u.defines for u in units)) | PSEUDO
     classes = alias_classes(analyses, notebook_names)
@@ -72,7 +74,7 @@ def compute_flow(split: Split, analyses: dict[int, CellAnalysis], parameter_name
         if not unit.shared:
             _resolve(unit, earlier, classes, notebook_names, problems)
         earlier.add(unit)
-    return FlowResult({u.name: u for u in units}, findings, problems, _replayable(split, analyses))
+    return FlowResult({u.name: u for u in units}, findings, problems, replayable)
 
 
 # --- deferred effects ------------------------------------------------------------------
@@ -86,6 +88,7 @@ def _closed_deferred(analyses: dict[int, CellAnalysis]) -> dict[str, Deferred]:
                 entry.calls |= summary.calls
                 entry.param_mutations |= summary.param_mutations
                 entry.generator |= summary.generator
+                entry.cache |= summary.cache
     changed = True
     while changed:
         changed = False
@@ -168,6 +171,7 @@ def _may_show_result(unit: Unit, analyses: dict[int, CellAnalysis]) -> bool:
 def _unit(name: str, position: int, cells: list[CellAnalysis], deferred: dict[str, Deferred],
           draft: StepDraft | None, shared: bool = False) -> Unit:
     unit = Unit(name=name, position=position, shared=shared)
+    cached = {n for n, d in deferred.items() if d.cache}
     unit.cell_indices = {a.cell.index for a in cells}
     known: set[str] = set()
     for analysis in cells:
@@ -176,7 +180,8 @@ def _unit(name: str, position: int, cells: list[CellAnalysis], deferred: dict[st
             reads, writes, mutates, applied = _effective(facts, deferred)
             unit.candidates |= reads - known
             unit.defines |= writes | mutates | facts.deletes
-            kind = "replay" if (shared or facts.kind in ("import", "def", "class")) else "data"
+            replays = facts.kind == "import" or (facts.kind in ("def", "class") and facts.replayed)
+            kind = "replay" if (shared or replays) else "data"
             for name_ in writes:
                 unit.kinds[name_] = kind
                 unit.assigned_at[name_] = (analysis.cell.number, facts.line)
@@ -205,6 +210,16 @@ def _unit(name: str, position: int, cells: list[CellAnalysis], deferred: dict[st
             if facts.rng_seed:
                 unit.candidates.add("__seed__")
             unit.dynamic |= facts.dynamic or applied.dynamic
+            for package in facts.module_reads | applied.module_reads | facts.module_state | applied.module_state:
+                unit.candidates.add(MODULE + package)
+            for package in facts.module_state | applied.module_state:
+                unit.defines.add(MODULE + package)
+                unit.kinds[MODULE + package] = "data"
+            for name_ in mutates:
+                if name_ in cached:  # a cache no codec can save: keep its users in one step
+                    unit.untravelable[name_] = "function holding a cache"
+                if name_ not in unit.kinds:
+                    unit.kinds[name_] = "data"
     return unit
 
 
@@ -302,8 +317,10 @@ def _resolve_dynamic(unit: Unit, earlier: _Earlier, notebook_names: set[str]) ->
         # What exec/globals() made is invisible to analysis: hand the whole namespace on.
         unit.inputs[EVERYTHING] = dynamic.name
         dynamic.outputs.add(EVERYTHING)
-    for name in unit.candidates - notebook_names - BUILTIN_NAMES:
-        if name.startswith("__"):
+    # A step calling exec/globals()[...] may define anything: a name no earlier step
+    # defines (``exec('z = 41')`` then ``z += 1``) comes from it.
+    for name in unit.candidates - BUILTIN_NAMES:
+        if name.startswith("__") or earlier.latest_definer(frozenset({name})) is not None:
             continue
         unit.inputs[name] = dynamic.name
         unit.loaded.add(name)
@@ -320,8 +337,13 @@ def _available(producer: Unit, name: str) -> bool:
 
 
 # --- replayable statements ---------------------------------------------------------------
-def _replayable(split: Split, analyses: dict[int, CellAnalysis]) -> dict[int, list[tuple[int, str]]]:
-    """Definitions and configuration later steps re-execute instead of receiving as data."""
+def _replayable(split: Split, analyses: dict[int, CellAnalysis],
+                deferred: dict[str, Deferred]) -> dict[int, list[tuple[int, str]]]:
+    """Definitions and configuration later steps re-execute instead of receiving as data.
+
+    Marks every statement's ``replayed``: a ``def`` whose header (decorators, defaults,
+    annotations) reads a notebook value, or whose decorator changes one, is not re-run;
+    its function travels as a value instead (the latest definition always wins)."""
     in_steps = {c.index for d in split.steps for c in d.cells}
     replay_names: set[str] = set(BUILTIN_NAMES)
     result: dict[int, list[tuple[int, str]]] = {}
@@ -331,7 +353,9 @@ def _replayable(split: Split, analyses: dict[int, CellAnalysis]) -> dict[int, li
             continue
         lines = analysis.code.splitlines()
         for stmt, facts in zip(analysis.tree.body, analysis.statements):
-            if not _is_replayable(facts, replay_names):
+            facts.replayed = _is_replayable(facts, replay_names, deferred)
+            if not facts.replayed:
+                replay_names -= facts.writes  # a later reader must not count on a re-run
                 continue
             replay_names |= facts.writes
             start = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", []))])
@@ -340,11 +364,13 @@ def _replayable(split: Split, analyses: dict[int, CellAnalysis]) -> dict[int, li
     return result
 
 
-def _is_replayable(facts: StatementFacts, replay_names: set[str]) -> bool:
+def _is_replayable(facts: StatementFacts, replay_names: set[str], deferred: dict[str, Deferred]) -> bool:
     if facts.kind == "import":
         return True
     if facts.kind in ("def", "class"):
-        return facts.definition_reads <= replay_names
+        header_effects = any(deferred[n].mutates or deferred[n].writes
+                             for n in facts.definition_reads if n in deferred)
+        return facts.definition_reads <= replay_names and not header_effects
     if facts.kind == "config":
         return (facts.reads - facts.mutates) <= replay_names | facts.writes
     return False

@@ -106,6 +106,8 @@ def _parse(cell: Cell) -> CellAnalysis:
 def _import_context(analyses) -> ImportContext:
     modules: dict[str, str] = {}
     functions: set[str] = set()
+    stateful: set[str] = set()
+    cached: set[str] = set()
     for analysis in analyses:
         if analysis.tree is None:
             continue
@@ -125,11 +127,30 @@ def _import_context(analyses) -> ImportContext:
         for stmt in analysis.tree.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 functions.add(stmt.name)
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    if any(_is_cache(d) for d in stmt.decorator_list):
+                        cached.add(stmt.name)
+                    if stmt.name in cached or _uses_own_attributes(stmt):
+                        stateful.add(stmt.name)
             elif isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Lambda):
                 functions |= {t.id for t in stmt.targets if isinstance(t, ast.Name)}
     for name in functions:
         modules.pop(name, None)
-    return ImportContext(modules=modules, notebook_functions=frozenset(functions))
+    return ImportContext(modules=modules, notebook_functions=frozenset(functions),
+                         stateful_functions=frozenset(stateful), cached_functions=frozenset(cached))
+
+
+def _is_cache(decorator: ast.expr) -> bool:
+    """``@lru_cache``, ``@functools.cache(...)``, ``@memoize``: results kept in the function object."""
+    node = decorator.func if isinstance(decorator, ast.Call) else decorator
+    name = node.attr if isinstance(node, ast.Attribute) else (node.id if isinstance(node, ast.Name) else "")
+    return "cache" in name.lower() or "memo" in name.lower()
+
+
+def _uses_own_attributes(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """``def tally(): tally.calls += 1``: calling it changes the function object."""
+    return any(isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id == node.name
+               for stmt in node.body for sub in ast.walk(stmt))
 
 
 def _statements(body: list[ast.stmt]):

@@ -57,6 +57,8 @@ class _ModuleVisitor(IterativeVisitor):
         if isinstance(node.ctx, ast.Load):
             self.facts.reads.add(node.id)
             self.facts.uses_code.add(node.id)
+            if node.id in self.ctx.modules:
+                self.facts.module_reads.add(_package(self.ctx.modules[node.id]))
         elif isinstance(node.ctx, ast.Store):
             self.facts.writes.add(node.id)
         elif isinstance(node.ctx, ast.Del):
@@ -86,6 +88,7 @@ class _ModuleVisitor(IterativeVisitor):
         self.facts.definition_reads |= self.facts.reads - before
         self.facts.writes.add(node.name)
         self.facts.deferred[node.name] = function_summary(node, self.ctx, self.summaries)
+        self.facts.deferred[node.name].cache = node.name in self.ctx.cached_functions
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -126,6 +129,7 @@ class _ModuleVisitor(IterativeVisitor):
         self._pending_lambda = getattr(self, "_pending_lambda", Deferred())
         self._pending_lambda.absorb(summary)
         self._pending_lambda.calls |= summary.calls
+        self._pending_lambda.param_mutations |= summary.param_mutations
 
     # --- comprehensions ----------------------------------------------------------
     def _visit_comprehension(self, node: ast.AST, elements: list[ast.AST]) -> None:
@@ -246,6 +250,8 @@ class _ModuleVisitor(IterativeVisitor):
         if root and not self._is_local(root) and root not in self.ctx.modules:
             self.facts.mutates.add(root)
             self.facts.reads.add(root)
+        elif root in self.ctx.modules and not self._is_local(root):
+            self.facts.module_state.add(_package(self.ctx.modules[root]))
         if isinstance(target, ast.Subscript):
             self.visit(target.slice)
             self._visit_chain(target.value)
@@ -268,10 +274,11 @@ class _ModuleVisitor(IterativeVisitor):
         self._record_alias(targets, value)
         pending = getattr(self, "_pending_lambda", Deferred())
         used = loaded_names(value) & self.ctx.notebook_functions if self.ctx.notebook_functions else set()
-        if pending.reads or pending.writes or pending.mutates or pending.calls or used:
+        if pending.reads or pending.writes or pending.mutates or pending.calls or pending.param_mutations or used:
             summary = Deferred()
             summary.absorb(pending)
             summary.calls |= pending.calls | used
+            summary.param_mutations |= pending.param_mutations
             for name in names:
                 self.facts.deferred[name] = summary
         self._pending_lambda = Deferred()
@@ -316,17 +323,29 @@ class _ModuleVisitor(IterativeVisitor):
         self._note_effects(path or name, func)
         arg_roots = [root_name(a) for a in node.args]
         kw_roots = {k.arg: r for k in node.keywords if k.arg and (r := root_name(k.value))}
+        self._mutate_all([], _filled_by_keywords(node, arg_roots))
         if isinstance(func, ast.Attribute):
             self._visit_method_call(node, func, path, arg_roots)
+        elif not isinstance(func, ast.Name):
+            # ``handlers['add'](x)``, ``make()(x)``: an unknown callable, which may keep
+            # state (a bound method, a closure) and may change its arguments.
+            self._mutate_all([root_name(func), *arg_roots], kw_roots)
         elif name is not None:
             if name in self.ctx.notebook_functions:
                 self.facts.calls.append((name, arg_roots, kw_roots))
+                if name in self.ctx.stateful_functions:
+                    self._mutate_all([name], {})  # a cache or attributes live in the function object
             elif name in self.ctx.modules:
-                if name.split(".")[-1] in V.ARGUMENT_MUTATORS or self.ctx.modules[name].split(".")[0] not in V.KNOWN_LIBRARIES:
+                top = _package(self.ctx.modules[name])
+                if name.split(".")[-1] in V.ARGUMENT_MUTATORS or top not in V.KNOWN_LIBRARIES:
                     self._mutate_all(arg_roots, kw_roots)
+                if top not in V.KNOWN_LIBRARIES and top not in _STDLIB:
+                    self.facts.module_state.add(top)
             elif name not in V.PURE_BUILTINS and name not in V.ALIASING_BUILTINS:
                 self.facts.calls.append((name, arg_roots, kw_roots))
-                self._mutate_all(arg_roots, kw_roots)
+                # Calling a value may change the value itself: a closure's cells, a
+                # callable object's attributes.
+                self._mutate_all([name, *arg_roots], kw_roots)
             elif name == "next":
                 self._mutate_all(arg_roots[:1], {})
 
@@ -336,19 +355,33 @@ class _ModuleVisitor(IterativeVisitor):
         inplace = any(k.arg == "inplace" and not (isinstance(k.value, ast.Constant) and k.value.value is False)
                       for k in node.keywords)
         if path is not None:  # a module function: np.sort(x), random.shuffle(xs)
-            top = path.split(".")[0]
-            if func.attr in V.ARGUMENT_MUTATORS or top not in V.KNOWN_LIBRARIES:
+            parts = path.split(".")
+            if func.attr in V.ARGUMENT_MUTATORS or parts[0] not in V.KNOWN_LIBRARIES:
                 self._mutate_all(arg_roots, {})
+            elif inplace or _unbound_mutator(parts):  # np.ndarray.fill(a, 0), torch.nn.init.zeros_(w)
+                self._mutate_all(arg_roots[:1], {})
+            # ``helpers.DATA.append(3)``, ``ITEMS.append('c')`` after ``from helpers import
+            # ITEMS``, or any function of a module we know nothing about: state that
+            # lives in the module may change.
+            top = _package(path)
+            if (len(parts) > 2 and func.attr not in V.PURE_METHODS) or (
+                    top not in V.KNOWN_LIBRARIES and top not in _STDLIB):
+                self.facts.module_state.add(top)
             return
-        if receiver is None or self._is_local(receiver):
+        pure = func.attr in V.PURE_METHODS and not inplace
+        if not pure:
+            # ``rng.shuffle(arr)``, ``col.collect(bucket)``: a method of another object
+            # may fill or reorder what it is given.
+            self._mutate_all(arg_roots, {})
+        if receiver is None or self._is_local(receiver) or receiver in V.BUILTIN_NAMES:
             return
-        if inplace or func.attr not in V.PURE_METHODS:
+        if not pure:
             self.facts.mutates.add(receiver)
             self.facts.reads.add(receiver)
 
     def _mutate_all(self, roots: list[str | None], kw_roots: dict[str, str]) -> None:
         for root in [*roots, *kw_roots.values()]:
-            if root and not self._is_local(root) and root not in self.ctx.modules:
+            if root and not self._is_local(root) and root not in self.ctx.modules and root not in V.BUILTIN_NAMES:
                 self.facts.mutates.add(root)
 
     def _note_effects(self, path: str | None, func: ast.AST) -> None:
@@ -429,6 +462,8 @@ class _ModuleVisitor(IterativeVisitor):
             self.facts.rng |= inner.rng
             self.facts.rng_seed |= inner.rng_seed
             self.facts.dynamic |= inner.dynamic
+            self.facts.module_state |= inner.module_state
+            self.facts.module_reads |= inner.module_reads
 
 
 class _ClassBodyVisitor(IterativeVisitor):
@@ -479,6 +514,37 @@ def conservative_facts(stmt: ast.stmt) -> StatementFacts:
                           uses_code=set(names), file_io=True, dynamic=True)
 
 
+_STDLIB = frozenset(getattr(__import__("sys"), "stdlib_module_names", ()))
+
+
+def _package(dotted: str) -> str:
+    return dotted.lstrip(".").split(".")[0]
+
+
+def _filled_by_keywords(node: ast.Call, arg_roots: list[str | None]) -> dict[str, str]:
+    """Arguments a library call writes into: ``out=a``, ``copy=False``, ``inplace=True``."""
+    filled: dict[str, str] = {}
+    for keyword in node.keywords:
+        value = keyword.value
+        if keyword.arg == "out":
+            roots = [root_name(e) for e in value.elts] if isinstance(value, ast.Tuple) else [root_name(value)]
+            filled.update({f"out{i}": r for i, r in enumerate(roots) if r})
+        elif isinstance(value, ast.Constant) and (keyword.arg, value.value) in (("copy", False), ("inplace", True)):
+            if arg_roots and arg_roots[0]:
+                filled["self"] = arg_roots[0]
+    return filled
+
+
+def _unbound_mutator(parts: list[str]) -> bool:
+    """``numpy.ndarray.fill`` (a method called through its class) or ``torch...zeros_``
+    (the in-place naming convention): the first argument is changed."""
+    last = parts[-1]
+    if last.endswith("_") and not last.startswith("_"):
+        return True
+    owner = parts[-2] if len(parts) > 1 else ""
+    return (owner[:1].isupper() or owner == "ndarray") and last not in V.PURE_METHODS
+
+
 # --- function bodies -----------------------------------------------------------------
 def function_summary(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, ctx: ImportContext,
                      summaries: Summaries | None = None) -> Deferred:
@@ -522,6 +588,8 @@ def _summarise(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, ctx: I
         summary.file_io |= inner.file_io
         summary.rng |= inner.rng
         summary.dynamic |= inner.dynamic
+        summary.module_state |= inner.module_state
+        summary.module_reads |= inner.module_reads
         # Mutating a parameter mutates the caller's argument.
         mutated_params = _mutated_locals(stmt, ctx, set(params), summaries)
         summary.param_mutations |= {params.index(p) for p in mutated_params if p in params}

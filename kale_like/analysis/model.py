@@ -19,17 +19,24 @@ class Deferred:
     rng: bool = False
     dynamic: bool = False
     generator: bool = False
+    cache: bool = False  # results kept in the function object (functools.lru_cache, ...)
+    module_state: set[str] = field(default_factory=set)
+    module_reads: set[str] = field(default_factory=set)
 
     def absorb(self, other: "Deferred") -> bool:
         """Union ``other`` into self; return True if anything changed."""
-        before = (len(self.reads), len(self.writes), len(self.mutates), self.file_io, self.rng, self.dynamic)
+        before = (len(self.reads), len(self.writes), len(self.mutates), self.file_io, self.rng, self.dynamic,
+                  len(self.module_state), len(self.module_reads))
+        self.module_state |= other.module_state
+        self.module_reads |= other.module_reads
         self.reads |= other.reads
         self.writes |= other.writes
         self.mutates |= other.mutates
         self.file_io |= other.file_io
         self.rng |= other.rng
         self.dynamic |= other.dynamic
-        return before != (len(self.reads), len(self.writes), len(self.mutates), self.file_io, self.rng, self.dynamic)
+        return before != (len(self.reads), len(self.writes), len(self.mutates), self.file_io, self.rng, self.dynamic,
+                          len(self.module_state), len(self.module_reads))
 
 
 @dataclass
@@ -50,6 +57,9 @@ class StatementFacts:
     rng: bool = False
     rng_seed: bool = False
     dynamic: bool = False
+    replayed: bool = True  # a definition later steps re-run (False: its header needs notebook values)
+    module_state: set[str] = field(default_factory=set)  # top-level packages whose module state may change
+    module_reads: set[str] = field(default_factory=set)  # top-level packages whose state is read
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,9 @@ class ImportContext:
 
     modules: dict[str, str]          # alias -> dotted path (``np`` -> ``numpy``, ``environ`` -> ``os.environ``)
     notebook_functions: frozenset[str]
+    # functions whose object holds state that calling them changes (a cache, attributes)
+    stateful_functions: frozenset[str] = frozenset()
+    cached_functions: frozenset[str] = frozenset()  # ... held in a cache no codec can save
 
     def dotted(self, node: ast.AST) -> str | None:
         """``np.random.seed`` -> ``numpy.random.seed`` when ``np`` is an import alias."""

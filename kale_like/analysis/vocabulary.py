@@ -40,7 +40,8 @@ round abs corr cov quantile idxmax idxmin argmax argmin argsort summary to_numpy
 # Module functions that mutate an argument in place, by their last dotted name.
 ARGUMENT_MUTATORS = frozenset("""
 shuffle copyto put place putmask fill_diagonal heappush heappop heapify heapreplace heappushpop
-insort insort_left insort_right
+insort insort_left insort_right setitem delitem iadd iand iconcat ifloordiv ilshift imod imul imatmul
+ior ipow irshift isub itruediv ixor pack_into readinto
 """.split())
 
 # Module functions whose result shares memory or elements with an argument.

@@ -24,6 +24,7 @@ from typing import IO, Any
 
 from .arrays import ArrayLayout, arrays_from
 from .checksum import SLICE, new_hasher
+from .mainref import reduce_main
 from .travel import untravelable
 
 STREAM = "values.pkl"
@@ -96,10 +97,17 @@ def new_pickler(file: Any, layout: ArrayLayout, buffer_callback: Any, *,
     if use_dill:
         pickler: pickle.Pickler = _dill_pickler_class()(file, layout, buffer_callback)
         return pickler
-    if layout.active:
+    if layout.active or _notebook_objects():
         return _ArrayPickler(file, layout, buffer_callback)
-    # No numpy, no arrays: the C pickler without a Python-level hook is fastest.
+    # No numpy, no notebook classes or functions: the C pickler without a Python-level hook is fastest.
     return pickle.Pickler(file, protocol=5, buffer_callback=buffer_callback)
+
+
+def _notebook_objects() -> bool:
+    """Does the notebook define functions or classes (which then travel with their origin)?"""
+    main = sys.modules.get("__main__")
+    return any(isinstance(v, (type, types.FunctionType)) and getattr(v, "__module__", None) == "__main__"
+               for v in list(vars(main).values())) if main is not None else False
 
 
 def new_unpickler(file: IO[bytes], buffers: list[memoryview], *,
@@ -129,7 +137,8 @@ class _ArrayPickler(pickle.Pickler):
         self._layout = layout
 
     def reducer_override(self, obj: object) -> Any:
-        return self._layout.reduce(obj)
+        reduced = reduce_main(obj)
+        return self._layout.reduce(obj) if reduced is NotImplemented else reduced
 
 
 @functools.cache
@@ -150,6 +159,9 @@ def _dill_pickler_class() -> type:
             self._main = sys.modules["__main__"]
 
         def reducer_override(self, obj: object) -> Any:
+            reduced = reduce_main(obj)
+            if reduced is not NotImplemented:
+                return reduced
             if (isinstance(obj, (type, types.FunctionType)) and obj.__module__ == "__main__"
                     and referable(obj)):
                 return obj.__qualname__

@@ -17,11 +17,13 @@ import traceback
 from dataclasses import asdict
 
 from ..errors import DamagedData, KaleLikeError, NoSpace, is_no_space
+from ..marshal.mainref import record_class_origins
 from .capture import SINK, StepShell, StreamCapture, make_shell
 from .fdcapture import FdCapture
 from .live import LiveWriter
 from .file_audit import FileAudit
 from .memory import limit_memory, over_limit_message
+from .modstate import PREFIX as MODULE_PREFIX, ModuleState, packages
 from .spec import EXIT_NO_SPACE, CellRecord, StepReport, StepSpec
 
 RNG_KEY = "__rng__"
@@ -88,6 +90,7 @@ def execute(spec: StepSpec) -> StepReport:
     if sys.path[:1] != [""]:
         sys.path.insert(0, "")
     _reseed()
+    record_class_origins()
     shell = make_shell()
     _fresh_namespace(shell)
     for index, code in spec.cell_sources.items():
@@ -108,8 +111,10 @@ def execute(spec: StepSpec) -> StepReport:
             return report
         fds.drain(SINK)
         SINK.take()
-        if not _load_inputs(shell, spec, report):
+        modules = ModuleState()
+        if not _load_inputs(shell, spec, report, modules):
             return report
+        modules.remember(packages(spec.outputs))
         _activate_inline_figures()
         injects = bool(spec.parameters or spec.inject)
         if not spec.cells and injects:
@@ -120,7 +125,7 @@ def execute(spec: StepSpec) -> StepReport:
             if injects and position == len(spec.cells) - 1:
                 _inject(shell, spec)  # papermill's injected-parameters cell
         report.metrics = _metrics(shell, spec)
-        _save_outputs(shell, spec, report)
+        _save_outputs(shell, spec, report, modules)
         return report
     finally:
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
@@ -239,7 +244,7 @@ def _user_frames(tb):
     return tb
 
 
-def _load_inputs(shell: StepShell, spec: StepSpec, report: StepReport) -> bool:
+def _load_inputs(shell: StepShell, spec: StepSpec, report: StepReport, modules: ModuleState) -> bool:
     from ..marshal import load_group
 
     by_group: dict[str, list[str]] = {}
@@ -265,6 +270,8 @@ def _load_inputs(shell: StepShell, spec: StepSpec, report: StepReport) -> bool:
                 _restore_rng(values[name])
             elif name == HISTORY_KEY and name in values:
                 _restore_history(shell, values[name])
+            elif name.startswith(MODULE_PREFIX) and name in values:
+                modules.restore(shell.user_ns, values[name])
             elif name in values:
                 shell.user_ns[name] = values[name]
     return True
@@ -349,10 +356,62 @@ def _metrics(shell: StepShell, spec: StepSpec) -> dict[str, float]:
     return metrics
 
 
-def _save_outputs(shell: StepShell, spec: StepSpec, report: StepReport) -> None:
-    from ..marshal import MarshalContext, save_group
+def save_travelling(directory: str, values: dict, context):
+    """Save a group; a value that cannot be saved and shares no object with the others
+    was bundled only because the analysis could not rule out sharing (``fh`` beside
+    ``text = fh.read()``): it is left out rather than failing the step."""
+    from ..errors import MarshalError
+    from ..marshal import save_group
+    from ..marshal.stream import probe
+
+    try:
+        return save_group(directory, values, context)
+    except MarshalError:
+        if len(values) < 2:
+            raise
+        bad = {n for n, v in values.items() if not _probes(probe, v)}
+        good = {n: v for n, v in values.items() if n not in bad}
+        if not bad or not good or any(_shares(values[b], good.values()) for b in bad):
+            raise
+        return save_group(directory, good, context)
+
+
+def _probes(probe, value) -> bool:
+    from ..marshal.builtin import needs_dill
+
+    try:
+        probe(value, use_dill=needs_dill(value))
+        return True
+    except Exception:  # noqa: BLE001 - any failure means it cannot be saved
+        return False
+
+
+def _shares(value: object, others, budget: int = 20_000) -> bool:
+    """Is ``value`` reachable from any of ``others``, or any of them from it (bounded walk)?"""
+    import gc
+
+    def reach(roots) -> set[int]:
+        seen: set[int] = set()
+        todo = list(roots)
+        while todo and len(seen) < budget:
+            item = todo.pop()
+            if id(item) in seen or isinstance(item, (int, float, str, bytes, bool, type(None), type)):
+                continue
+            seen.add(id(item))
+            todo.extend(gc.get_referents(item))
+        return seen
+
+    mine = reach([value])
+    theirs = reach(list(others))
+    return bool(mine & theirs)
+
+
+def _save_outputs(shell: StepShell, spec: StepSpec, report: StepReport, modules: ModuleState) -> None:
+    from ..marshal import MarshalContext
 
     values = {n: shell.user_ns[n] for n in spec.outputs if n in shell.user_ns}
+    for package in packages(spec.outputs):
+        values[MODULE_PREFIX + package] = modules.changed(package)
     if EVERYTHING in spec.outputs:
         values.update(_whole_namespace(shell, spec, values))
     if RNG_KEY in spec.outputs:
@@ -363,13 +422,13 @@ def _save_outputs(shell: StepShell, spec: StepSpec, report: StepReport) -> None:
     context = MarshalContext(step=spec.step, cells=spec.assigned_cells)
     try:
         if not spec.output_groups:
-            save_group(spec.output_dir, values, context)
+            save_travelling(spec.output_dir, values, context)
         claimed = {n for _, names in spec.output_groups for n in names}
         for directory, names in spec.output_groups:
             chosen = {n: values[n] for n in names if n in values}
             if EVERYTHING in names:  # the whole-namespace group takes what no other group holds
                 chosen.update({n: v for n, v in values.items() if n not in claimed})
-            info = save_group(directory, chosen, context)
+            info = save_travelling(directory, chosen, context)
             report.saved[directory] = {"names": list(info.names), "codec": info.codec, "kind": info.kind,
                                        "nbytes": info.nbytes}
     except KaleLikeError as exc:

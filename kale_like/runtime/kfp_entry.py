@@ -67,7 +67,7 @@ def run_step(step: str, *, shared: Iterable[tuple[int, CellCode]] = (),
         result_path=os.path.join(scratch, "report.json"),
         workdir=workdir,
         execution_counts={n - 1: c for n, c in (execution_counts or {}).items()},
-        cell_sources={s.cell_index: s.code for s in snippets}, metrics=tuple(metric_names),
+        cell_sources=_cell_sources(snippets), metrics=tuple(metric_names),
         output_groups=tuple((outputs[names[0]].path, names) for names in groups),
         inject=_injector(parameters, parameter_modes or {}) if parameters is not None else None)
     try:
@@ -137,6 +137,19 @@ def _send_files(relatives: list[str], workdir: str, files_out: Any) -> None:
             os.makedirs(os.path.dirname(target), exist_ok=True)
             shutil.copyfile(source, target)
     files_out.metadata.update({"files": relatives})
+
+
+def _cell_sources(snippets: tuple[Snippet, ...]) -> dict[int, str]:
+    """Each replayed cell's code at its own line numbers, so warnings and tracebacks from
+    its definitions show the source line (as the local backend, which has whole cells)."""
+    lines: dict[int, list[str]] = {}
+    for snippet in snippets:
+        cell = lines.setdefault(snippet.cell_index, [])
+        for offset, text in enumerate(snippet.code.split("\n")):
+            index = snippet.first_line - 1 + offset
+            cell.extend([""] * (index + 1 - len(cell)))
+            cell[index] = text
+    return {index: "\n".join(cell) for index, cell in lines.items()}
 
 
 # --- inputs ----------------------------------------------------------------------------------

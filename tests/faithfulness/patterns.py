@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .pattern_model import Pattern, code, section
 from .patterns_runtime import RUNTIME_PATTERNS
+from .patterns_state import STATE_PATTERNS
 
 ALL_SPLITS = ("cells", "headings", "tags")
 
@@ -226,4 +227,5 @@ TAG_PATTERNS = (
     )),
 )
 
-PATTERNS: tuple[Pattern, ...] = MUTATION_PATTERNS + SCOPE_PATTERNS + RUNTIME_PATTERNS + TAG_PATTERNS
+PATTERNS: tuple[Pattern, ...] = (MUTATION_PATTERNS + SCOPE_PATTERNS + RUNTIME_PATTERNS + TAG_PATTERNS
+                                  + STATE_PATTERNS)

@@ -1,0 +1,114 @@
+"""Notebook functions and classes travel by name *and* by the definition they came from.
+
+A step re-runs the notebook's ``def``/``class`` statements, so an object saved by name
+(``__main__.A``) normally comes back as the very object the consumer defined, and
+``isinstance`` keeps working. But the name may stand for another definition there:
+an instance made before ``class A`` was redefined keeps the old class in Jupyter, and a
+function redefined with a header that reads notebook values is not re-run. So each
+object is saved with where it was defined (cell file and line) and a by-value copy;
+the consumer uses its own object of that name only when it comes from the same
+definition, else the copy. A function's attributes (``f.calls = 0``) come along.
+"""
+from __future__ import annotations
+
+import builtins
+import sys
+import types
+import weakref
+from typing import Any
+
+_class_origins: "weakref.WeakKeyDictionary[type, tuple[str, int]]" = weakref.WeakKeyDictionary()
+_by_value: dict[tuple[str, tuple[str, int]], Any] = {}
+
+
+def record_class_origins() -> None:
+    """Remember where each class is defined (``__build_class__`` sees the class body's code)."""
+    original = builtins.__build_class__
+    if getattr(original, "_kale_like", False):
+        return
+
+    def build_class(func: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        cls = original(func, name, *args, **kwargs)
+        code = getattr(func, "__code__", None)
+        if isinstance(cls, type) and code is not None and code.co_filename.startswith("<cell "):
+            try:
+                _class_origins[cls] = (code.co_filename, code.co_firstlineno)
+            except TypeError:
+                pass
+        return cls
+
+    build_class._kale_like = True  # type: ignore[attr-defined]
+    builtins.__build_class__ = build_class
+
+
+def origin(obj: Any) -> tuple[str, int] | None:
+    if isinstance(obj, types.FunctionType):
+        code = obj.__code__
+        return (code.co_filename, code.co_firstlineno) if code.co_filename.startswith("<cell ") else None
+    if isinstance(obj, type):
+        return _class_origins.get(obj)
+    return None
+
+
+def reduce_main(obj: object) -> Any:
+    """``reducer_override`` part: notebook functions and classes, else NotImplemented."""
+    if not isinstance(obj, (type, types.FunctionType)) or getattr(obj, "__module__", None) != "__main__":
+        return NotImplemented
+    where = origin(obj)
+    if where is None:
+        return NotImplemented
+    return _main_object, (obj.__qualname__, where, _by_value_bytes(obj), _function_state(obj))
+
+
+def _main_object(qualname: str, where: tuple[str, int], copy: bytes | None, state: dict | None) -> Any:
+    """Load side: the consumer's own object when it is the same definition, else the copy."""
+    target: Any = sys.modules.get("__main__")
+    for part in qualname.split("."):
+        target = getattr(target, part, None)
+    where = tuple(where)  # type: ignore[assignment]
+    if target is None or origin(target) != where:
+        if "<locals>" in qualname or "<lambda>" in qualname:
+            # Many closures come from one definition, each with its own cells: never share.
+            target = _load_copy(copy) if copy is not None else None
+        else:
+            key = (qualname, where)  # one class object per definition, across groups
+            if key not in _by_value and copy is not None:
+                _by_value[key] = _load_copy(copy)
+            target = _by_value.get(key, target)
+    if target is None:
+        raise AttributeError(f"the notebook defines no '{qualname}' here")
+    if state:
+        target.__dict__.update(state)
+    return target
+
+
+def _function_state(obj: object) -> dict | None:
+    if not isinstance(obj, types.FunctionType):
+        return None
+    state = {k: v for k, v in obj.__dict__.items() if not k.startswith("__")}
+    return state or None
+
+
+def _by_value_bytes(obj: object) -> bytes | None:
+    try:
+        import io
+
+        import dill  # type: ignore[import-untyped]
+
+        buffer = io.BytesIO()
+        pickler = dill.Pickler(buffer, protocol=5, byref=False, recurse=False)
+        pickler._main = sys.modules["__main__"]  # globals stay the live notebook, not a copy
+        pickler.dump(obj)
+        return buffer.getvalue()
+    except Exception:  # noqa: BLE001 - no copy: the consumer's own definition is used
+        return None
+
+
+def _load_copy(data: bytes) -> Any:
+    import io
+
+    import dill
+
+    unpickler = dill.Unpickler(io.BytesIO(data))
+    setattr(unpickler, "_main", sys.modules["__main__"])  # noqa: B010 - globals are the live notebook
+    return unpickler.load()
