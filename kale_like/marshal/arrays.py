@@ -22,7 +22,10 @@ from typing import Any
 _SPARSE_FACTOR = 2
 _SPARSE_SLACK = 1 << 20
 
-ArrayEntry = tuple[int, int, tuple[int, ...]]  # (block index, byte offset, strides)
+# (block index, byte offset, strides[, base key, base spec]): the base key names the array
+# whose ``.base`` this one was (``v = arr[2:6]``), so the view is rebuilt on top of it and
+# ``v.base is arr`` holds again; the spec (dtype, shape, writeable) lets the base be built first.
+ArrayEntry = tuple
 Block = tuple[Any, int]  # (uint8 array over the raw bytes, their original address)
 
 
@@ -42,6 +45,7 @@ class ArrayLayout:
         numpy = sys.modules.get("numpy")
         self._ndarray: type | None = numpy.ndarray if numpy is not None else None
         self._extents: list[_Extent] = []
+        self._keys: dict[int, int] = {}  # id(array) -> key
 
     @property
     def active(self) -> bool:
@@ -57,6 +61,7 @@ class ArrayLayout:
             return NotImplemented  # numpy's own reduction is right for these
         key = len(self._extents)
         self._extents.append(_extent(key, array))
+        self._keys[id(array)] = key
         return rebuild_array, (key, array.dtype, array.shape, bool(array.flags.writeable))
 
     def blocks(self) -> tuple[list[Block], list[ArrayEntry]]:
@@ -72,7 +77,19 @@ class ArrayLayout:
             else:
                 for extent in cluster:
                     _add_block(blocks, entries, [_extent(extent.key, _compact(extent.array))])
+        self._link_bases(entries)
         return blocks, entries
+
+    def _link_bases(self, entries: list[ArrayEntry]) -> None:
+        for extent in self._extents:
+            base_key = self._keys.get(id(extent.array.base))
+            if base_key is None or entries[base_key][0] != entries[extent.key][0]:
+                continue
+            base = self._extents[base_key].array
+            if not base.flags.c_contiguous or base.dtype.fields or base.dtype.hasobject:
+                continue
+            spec = [base.dtype.str, list(base.shape), bool(base.flags.writeable)]
+            entries[extent.key] = (*entries[extent.key][:3], base_key, spec)
 
 
 def _extent(key: int, array: Any) -> _Extent:
@@ -142,7 +159,7 @@ _loading = threading.local()
 def arrays_from(blocks: Sequence[memoryview], entries: Sequence[ArrayEntry]) -> Iterator[None]:
     """Make :func:`rebuild_array` resolve keys against these blocks while unpickling."""
     previous = getattr(_loading, "state", None)
-    _loading.state = (blocks, entries)
+    _loading.state = (blocks, entries, {})
     try:
         yield
     finally:
@@ -156,9 +173,23 @@ def rebuild_array(key: int, dtype: Any, shape: tuple[int, ...], writeable: bool)
     state = getattr(_loading, "state", None)
     if state is None:
         raise RuntimeError("array reference found outside kale_like.marshal.load_group")
-    blocks, entries = state
-    block, offset, strides = entries[key]
-    array = numpy.ndarray(shape, dtype, buffer=blocks[block], offset=offset, strides=strides)
+    blocks, entries, built = state
+    if key in built:  # built already, as the base of a view
+        return built[key]
+    block, offset, strides = entries[key][:3]
+    array = None
+    if len(entries[key]) > 4:
+        base_key, (descr, base_shape, base_writeable) = entries[key][3], entries[key][4]
+        base = rebuild_array(base_key, numpy.dtype(descr), tuple(base_shape), True)
+        try:
+            array = numpy.ndarray(shape, dtype, buffer=base, offset=offset - entries[base_key][1], strides=strides)
+        except (TypeError, ValueError):
+            array = None
+        if not base_writeable:
+            base.flags.writeable = False
+    if array is None:
+        array = numpy.ndarray(shape, dtype, buffer=blocks[block], offset=offset, strides=strides)
     if not writeable:
         array.flags.writeable = False
+    built[key] = array
     return array

@@ -77,7 +77,7 @@ def read_stream(directory: Path, *, use_dill: bool) -> object:
         data = _map_buffers(directory / BUFFERS, table["size"])
         oob = [data[offset:offset + size] for offset, size in table["oob"]]
         blocks = [data[offset:offset + size] for offset, size in table["blocks"]]
-        entries = [(block, offset, tuple(strides)) for block, offset, strides in table["arrays"]]
+        entries = [(entry[0], entry[1], tuple(entry[2]), *entry[3:]) for entry in table["arrays"]]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DamagedGroup(f"{type(exc).__name__}: {exc}") from exc
     with arrays_from(blocks, entries), open(directory / STREAM, "rb") as file:

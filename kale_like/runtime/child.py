@@ -19,6 +19,7 @@ from dataclasses import asdict
 from ..errors import DamagedData, KaleLikeError, NoSpace, is_no_space
 from ..marshal.mainref import record_class_origins
 from .capture import SINK, StepShell, StreamCapture, make_shell
+from . import warning_events
 from .fdcapture import FdCapture
 from .live import LiveWriter
 from .file_audit import FileAudit
@@ -91,6 +92,7 @@ def execute(spec: StepSpec) -> StepReport:
         sys.path.insert(0, "")
     _reseed()
     record_class_origins()
+    warning_events.install()
     shell = make_shell()
     _fresh_namespace(shell)
     for index, code in spec.cell_sources.items():
@@ -183,11 +185,12 @@ def _run_cell(shell: StepShell, spec: StepSpec, cell, report: StepReport, fds: F
     count = spec.execution_counts.get(cell.cell_index)
     shell.execution_count = count or shell.execution_count
     shell.last_error = None
+    warning_events.take()
     result = shell.run_cell(cell.source, store_history=True)
     shell.compile.current_cell = None
     sys.stdout.flush()
     fds.drain(SINK)
-    report.cells.append(CellRecord(cell.cell_index, SINK.take(), count))
+    report.cells.append(CellRecord(cell.cell_index, SINK.take(), count, warning_events.take()))
     failure = result.error_before_exec or result.error_in_exec
     if failure is None or cell.raises_exception:
         return True

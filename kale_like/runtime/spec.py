@@ -48,6 +48,7 @@ class CellRecord:
     cell_index: int
     outputs: list[dict]
     execution_count: int | None
+    warning_events: list = field(default_factory=list)  # see runtime/warning_events.py
 
 
 @dataclass

@@ -13,13 +13,8 @@ from .patterns import PATTERNS
 
 # Known gaps in the engine, found by this suite and still open (the issue notes list
 # them). Strict: a case that starts passing fails the run until it is removed here.
-_VIEW = ("a NumPy view comes back viewing the same memory as its base, but `v.base is arr` is False "
-         "(the views share one mapped block instead)")
-_WARN = "a library warning shown again after warnings.resetwarnings() is dropped as a repeat"
 _NBAGG = "%matplotlib notebook: the interactive figure's Javascript/HTML outputs land in other cells"
 KNOWN_GAPS = {
-    ("numpy_view_keeps_base", "cells"): _VIEW, ("numpy_view_keeps_base", "headings"): _VIEW,
-    ("library_warning_in_later_cell", "cells"): _WARN, ("library_warning_in_later_cell", "headings"): _WARN,
     ("matplotlib_notebook_backend", "cells"): _NBAGG, ("matplotlib_notebook_backend", "headings"): _NBAGG,
 }
 

@@ -14,23 +14,44 @@ _HEADER = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?P<category>\w+): (?P<mess
 
 
 def drop_repeated_warnings(records: dict[int, dict], notebook_sources: list[str]) -> None:
-    """Remove, in notebook order, warnings already shown by an earlier cell."""
+    """Remove, in notebook order, warnings the kernel would not have shown again.
+
+    A cell's ``warning_events`` (recorded by the step process) say, in order, when the
+    warning filters changed ("M": the registry starts over, as in a kernel) and which
+    warnings were shown; reports without them fall back to "once per location".
+    """
     if any("always" in source for source in notebook_sources):
         return  # the notebook asked to see every occurrence
     seen: set[tuple[str, str, str, str]] = set()
     for index in sorted(records):
-        outputs = records[index].get("outputs", [])
+        events = records[index].get("warning_events")
+        decisions = _decide(events, seen) if events is not None else None
         kept = []
-        for output in outputs:
+        for output in records[index].get("outputs", []):
             if output.get("output_type") == "stream" and output.get("name") == "stderr":
-                output = dict(output, text=_filter(output["text"], seen))
+                output = dict(output, text=_filter(output["text"], seen, decisions))
                 if not output["text"]:
                     continue
             kept.append(output)
         records[index]["outputs"] = kept
 
 
-def _filter(text: str, seen: set[tuple[str, str, str, str]]) -> str:
+def _decide(events: list, seen: set[tuple[str, str, str, str]]) -> dict[tuple, list[bool]]:
+    """For each warning key, in order of its occurrences in this cell: show it or not."""
+    decisions: dict[tuple, list[bool]] = {}
+    for event in events:
+        if event == "M":
+            seen.clear()
+            continue
+        key = tuple(event[1:5])
+        # Warnings raised from the notebook's own code repeat in a kernel too (each
+        # cell gets a fresh registry); only library warnings are once per process.
+        decisions.setdefault(key, []).append(key not in seen or key[0].startswith("<cell "))
+        seen.add(key)  # type: ignore[arg-type]
+    return decisions
+
+
+def _filter(text: str, seen: set[tuple[str, str, str, str]], decisions: dict[tuple, list[bool]] | None) -> str:
     lines = text.splitlines(keepends=True)
     kept: list[str] = []
     skipping = False
@@ -38,10 +59,12 @@ def _filter(text: str, seen: set[tuple[str, str, str, str]]) -> str:
         match = _HEADER.match(line.rstrip("\n"))
         if match and match.group("category").endswith(("Warning", "Warnings")):
             key = (match.group("file"), match.group("line"), match.group("category"), match.group("message"))
-            # Warnings raised from the notebook's own code repeat in a kernel too (each
-            # cell gets a fresh registry); only library warnings are once per process.
-            skipping = key in seen and not key[0].startswith("<cell ")
-            seen.add(key)
+            if decisions is None:
+                skipping = key in seen and not key[0].startswith("<cell ")
+                seen.add(key)
+            else:
+                queue = decisions.get(key)
+                skipping = not queue.pop(0) if queue else False
             if not skipping:
                 kept.append(line)
             continue
