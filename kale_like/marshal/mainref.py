@@ -11,7 +11,6 @@ definition, else the copy. A function's attributes (``f.calls = 0``) come along.
 """
 from __future__ import annotations
 
-import builtins
 import sys
 import types
 import weakref
@@ -21,24 +20,26 @@ _class_origins: "weakref.WeakKeyDictionary[type, tuple[str, int]]" = weakref.Wea
 _by_value: dict[tuple[str, tuple[str, int]], Any] = {}
 
 
-def record_class_origins() -> None:
-    """Remember where each class is defined (``__build_class__`` sees the class body's code)."""
-    original = builtins.__build_class__
-    if getattr(original, "_kale_like", False):
+def register_classes(namespace: dict, code: str, filename: str, first_line: int = 1) -> None:
+    """Remember where the classes a cell (or a replayed snippet) just defined come from:
+    its top-level ``class`` statements, by cell file and line. (A ``__build_class__``
+    hook would see every class, but would also show up in the user's tracebacks.)"""
+    if "class" not in code:
         return
+    import ast
 
-    def build_class(func: Any, name: str, *args: Any, **kwargs: Any) -> Any:
-        cls = original(func, name, *args, **kwargs)
-        code = getattr(func, "__code__", None)
-        if isinstance(cls, type) and code is not None and code.co_filename.startswith("<cell "):
-            try:
-                _class_origins[cls] = (code.co_filename, code.co_firstlineno)
-            except TypeError:
-                pass
-        return cls
-
-    build_class._kale_like = True  # type: ignore[attr-defined]
-    builtins.__build_class__ = build_class
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ClassDef):
+            cls = namespace.get(stmt.name)
+            if isinstance(cls, type) and cls not in _class_origins:
+                try:
+                    _class_origins[cls] = (filename, stmt.lineno + first_line - 1)
+                except TypeError:
+                    continue
 
 
 def origin(obj: Any) -> tuple[str, int] | None:

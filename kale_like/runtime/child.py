@@ -17,7 +17,7 @@ import traceback
 from dataclasses import asdict
 
 from ..errors import DamagedData, KaleLikeError, NoSpace, is_no_space
-from ..marshal.mainref import record_class_origins
+from ..marshal.mainref import register_classes
 from .capture import SINK, StepShell, StreamCapture, make_shell
 from . import warning_events
 from .fdcapture import FdCapture
@@ -91,7 +91,6 @@ def execute(spec: StepSpec) -> StepReport:
     if sys.path[:1] != [""]:
         sys.path.insert(0, "")
     _reseed()
-    record_class_origins()
     warning_events.install()
     shell = make_shell()
     _fresh_namespace(shell)
@@ -188,6 +187,7 @@ def _run_cell(shell: StepShell, spec: StepSpec, cell, report: StepReport, fds: F
     warning_events.take()
     result = shell.run_cell(cell.source, store_history=True)
     shell.compile.current_cell = None
+    register_classes(shell.user_ns, cell.code, f"<cell {cell.cell_index + 1}>")
     sys.stdout.flush()
     fds.drain(SINK)
     report.cells.append(CellRecord(cell.cell_index, SINK.take(), count, warning_events.take()))
@@ -236,6 +236,7 @@ def _replay(shell: StepShell, spec: StepSpec, report: StepReport) -> bool:
             report.error["message"] = (f"re-running the definition from cell {snippet.cell_index + 1} "
                                        f"failed: {type(exc).__name__}: {exc}")
             return False
+        register_classes(shell.user_ns, snippet.code, filename, snippet.first_line)
     return True
 
 
