@@ -6,9 +6,10 @@ import threading
 from dataclasses import replace
 from typing import Any, Callable
 
-from .backends import RunOptions, RunResult, get_backend
+from .backends import RunOptions, RunResult, get_backend, prepare
 from .build import Plan, build_plan
-from .errors import KaleLikeError, Location, UndefinedNameError, cell_reference
+from .contract import RunError
+from .errors import KaleLikeError, Location, UndefinedNameError
 from .notebook import load_notebook
 
 
@@ -19,7 +20,7 @@ def plan(path: str | os.PathLike, split: str = "auto", parameters: dict | None =
 
 def plan_for_run(path: str | os.PathLike, split: str, parameters: dict | None, backend: str,
                  workdir: str | None, out: str | None = None, force: bool = False) -> Plan:
-    """Like :func:`plan`, but a local run's warm parent starts while the analysis runs.
+    """Like :func:`plan`, but the backend's warm-up (``prepare``) runs while the analysis does.
 
     ``out`` and ``workdir`` are checked first: a bad path is refused before anything runs.
     A notebook that reads a name nothing defines is refused (it would certainly fail):
@@ -28,18 +29,12 @@ def plan_for_run(path: str | os.PathLike, split: str, parameters: dict | None, b
 
     check_run_paths(out, workdir)
     notebook = load_notebook(path)
-    if backend != "local":
-        found = build_plan(notebook, split, overrides=parameters or None)
-        return found if force else refuse_undefined(found)
-    from .backends.local import warm
-    from .backends.local.runner import default_workdir
-
-    warm.prewarm(notebook, os.path.abspath(workdir or default_workdir(notebook.path)))
+    abort = prepare(backend, notebook, workdir)
     try:
         found = build_plan(notebook, split, overrides=parameters or None)
         return found if force else refuse_undefined(found)
     except BaseException:
-        warm.discard(notebook)
+        abort()
         raise
 
 
@@ -57,15 +52,13 @@ def refuse_undefined(found: Plan) -> Plan:
                              hint="fix the name, or run anyway with --force; `kale-like validate` lists every finding")
 
 
-def locate_error(error: dict | None, found: Plan) -> dict | None:
-    """A run's error with ``where``, the one wording of its place every surface shows
-    (with the cell's ``In [n]`` from the saved notebook)."""
-    if not error:
+def locate_error(error: RunError | None, found: Plan) -> RunError | None:
+    """A run's error with its cell's ``In [n]`` from the saved notebook, so that ``where``
+    is the one wording of its place every surface shows."""
+    if error is None:
         return error
-    cell = error.get("cell")
-    count = next((c.execution_count for c in found.notebook.cells if c.number == cell), None)
-    return {**error, "execution_count": count,
-            "where": cell_reference(cell, error.get("line"), error.get("step"), count)}
+    count = next((c.execution_count for c in found.notebook.cells if c.number == error.cell), None)
+    return replace(error, execution_count=count)
 
 
 def analyze(path: str | os.PathLike, split: str = "auto") -> dict[str, Any]:
@@ -101,21 +94,25 @@ def describe(found: Plan) -> dict[str, Any]:
 def run(path: str | os.PathLike, *, out: str | None = None, split: str = "auto", parameters: dict | None = None,
         jobs: int | None = None, cache: bool = True, backend: str = "local", workdir: str | None = None,
         on_event: Callable[[dict], None] | None = None, cancel: threading.Event | None = None,
-        force: bool = False, image: str | None = None) -> RunResult:
-    """Run the notebook as a pipeline and write the executed notebook (``image``: kfp-docker's steps).
+        force: bool = False, target: dict[str, str] | None = None, image: str | None = None) -> RunResult:
+    """Run the notebook as a pipeline and write the executed notebook (a remote backend
+    hands it to its cluster instead; ``target`` says where: ``host``, ``namespace``, ``token``;
+    ``image``: kfp-docker's steps).
 
     Refuses (:class:`UndefinedNameError`) a notebook that reads a name nothing defines,
     unless ``force``."""
     found = plan_for_run(path, split, parameters, backend, workdir, out, force)
     options = RunOptions(out=out, parameters=dict(parameters or {}), jobs=jobs, cache=cache, workdir=workdir,
-                         image=image)
+                         target=dict(target or {}), image=image)
     sink = on_event or (lambda event: None)
 
     def located(event: dict) -> None:
-        sink({**event, "error": locate_error(event["error"], found)} if event.get("error") else event)
+        if event.get("error"):
+            event = {**event, "error": locate_error(RunError.from_report(event["error"]), found).to_json()}
+        sink(event)
 
     result = get_backend(backend).run(found, options, located, cancel)
-    return replace(result, error=locate_error(result.error, found))
+    return replace(result, failure=locate_error(result.failure, found))
 
 
 def _settings(step) -> dict[str, Any]:
@@ -168,25 +165,10 @@ def submit(path: str | os.PathLike, *, host: str | None = None, experiment: str 
     ``parameters`` become the run's arguments (the compiled defaults are the notebook's).
     Returns a :class:`kale_like.kfp.submit.Submission`.
     """
-    import tempfile
+    from .kfp.submit import submit_plan
 
-    from .kfp.compile import compile_plan
-    from .kfp.inputs import run_arguments
-    from .kfp.options import CompileOptions
-    from .kfp.submit import resolve_target, submit_package
-
-    from dataclasses import replace
-
-    overrides = dict(parameters or {})
-    found = plan(path, split, overrides)
-    target = resolve_target(host, notebook_host=found.notebook.settings.kfp_host, token=token, cookies=cookies,
-                            namespace=namespace, ui_host=ui_host)
-    with tempfile.TemporaryDirectory(prefix="kale_like-submit-") as folder:
-        options = replace(options or CompileOptions(), parameters=overrides)
-        compiled = compile_plan(found, os.path.join(folder, "pipeline.yaml"), options)
-        arguments = run_arguments(compiled.parameters, overrides)
-        return submit_package(
-            compiled.package_path, target, pipeline_name=pipeline_name or compiled.pipeline_name,
-            description=found.pipeline.description, experiment=experiment or found.pipeline.experiment or "Default",
-            run_name=run_name, arguments=arguments, upload_only=upload_only, wait=wait, timeout=timeout,
-            poll_interval=poll_interval, on_status=on_status)
+    return submit_plan(plan(path, split, dict(parameters or {})), host=host, experiment=experiment,
+                       pipeline_name=pipeline_name, run_name=run_name, parameters=parameters,
+                       upload_only=upload_only, wait=wait, timeout=timeout, poll_interval=poll_interval,
+                       token=token, cookies=cookies, namespace=namespace, ui_host=ui_host, options=options,
+                       on_status=on_status)

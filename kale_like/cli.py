@@ -68,6 +68,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
+    from .backends import backend_names
 
     parser = argparse.ArgumentParser(prog="kale-like", description="Turn a Jupyter notebook into a pipeline.")
     parser.add_argument("--version", action="version", version=f"kale-like {__version__}")
@@ -81,7 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-cache", action="store_true", help="re-run every step")
     run.add_argument("--workdir", help="where step results and the cache live")
     run.add_argument("-v", "--verbose", action="store_true", help="print each step's output as it runs")
-    run.add_argument("--backend", default="local", help="local (default), kfp-local or kfp-docker")
+    run.add_argument("--backend", default="local", choices=backend_names(remote=False),
+                     help="where the steps run (default: local; 'kale-like kfp submit' sends to a cluster)")
     run.add_argument("--image", help="kfp-docker: the steps' image (default: as kale-like compile chooses)")
     run.add_argument("--help-parameters", action="store_true", help="list the notebook's parameters and exit")
     run.add_argument("--sweep", action="append", metavar="NAME=V1,V2",
@@ -160,8 +162,8 @@ def _run(args) -> int:
         from .papermill_cli import write_step_output
 
         write_step_output(found, result)
-    if result.error and result.error.get("no_space"):
-        print(f"kale-like: error: no space left in {result.error['no_space']}", file=sys.stderr)
+    if result.failure and result.failure.no_space:
+        print(f"kale-like: error: no space left in {result.failure.no_space}", file=sys.stderr)
         return 1
     if result.ok:
         print(f"kale-like: {len(found.pipeline.steps)} steps done in {result.seconds:.1f}s; "
@@ -173,14 +175,14 @@ def _run(args) -> int:
 
 def _print_failure(result, found, args) -> None:
     from .api import locate_error
+    from .contract import RunError
 
-    error = locate_error(result.error, found) or {}
-    print(f"kale-like: failed at {error.get('where') or 'an unknown place'}: {error.get('message', 'unknown error')}",
-          file=sys.stderr)
-    if error.get("hint"):
-        hint = str(error["hint"]).removeprefix("hint: ")
+    error = locate_error(result.failure, found) or RunError("unknown error")
+    print(f"kale-like: failed at {error.where or 'an unknown place'}: {error.message}", file=sys.stderr)
+    if error.hint:
+        hint = str(error.hint).removeprefix("hint: ")
         print(f"  hint: {hint}", file=sys.stderr)
-    traceback = _strip_ansi(error.get("traceback") or "")
+    traceback = _strip_ansi(error.traceback or "")
     if traceback.strip():
         print(traceback.rstrip(), file=sys.stderr)
     if result.output:

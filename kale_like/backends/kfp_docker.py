@@ -19,7 +19,8 @@ import uuid
 from typing import Any
 
 from ..build import Plan
-from . import EventSink, RunOptions, RunResult
+from ..contract import EventSink
+from . import RunOptions, RunResult
 from .kfp_local import KfpLocalRun
 
 
@@ -31,7 +32,7 @@ class KfpDockerBackend:
 
 
 class KfpDockerRun(KfpLocalRun):
-    backend = "kfp-docker"
+    backend_name = "kfp-docker"
 
     def __init__(self, plan: Plan, options: RunOptions, on_event: EventSink, cancel: Any) -> None:
         super().__init__(plan, options, on_event, cancel)

@@ -9,17 +9,56 @@ stop a run by ending the process. Usage::
 
 ``RUNNER_JSON`` chooses the runner: none for ``SubprocessRunner(use_venv=False)``, or
 ``{"docker": {"run_id": …, "network": …, "ca_bundle": …}}`` for containers (see
-:mod:`.containers`).
-The last line printed is ``KALE_LIKE_RESULT {"ok": …, "message": …}``.
+:mod:`.containers`). Around every task the worker
+prints ``KALE_LIKE_TASK {"task": …, "event": "started"|"finished", "status": …}``, and
+last ``KALE_LIKE_RESULT {"ok": …, "message": …}``: the parent reads these lines, not
+kfp.local's human-oriented log.
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
+from typing import Any
 
 RESULT = "KALE_LIKE_RESULT "
+TASK = "KALE_LIKE_TASK "
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def _report_tasks() -> None:
+    """Announce each task's start and end as data. kfp.local has no callback for this; its
+    orchestrator calls ``task_dispatcher.run_single_task_implementation`` once per task
+    (through the module, so wrapping the attribute reaches every call)."""
+    from kfp.local import executor_input_utils, task_dispatcher
+
+    inner = task_dispatcher.run_single_task_implementation
+
+    @functools.wraps(inner)
+    def announced(*args: Any, **kwargs: Any) -> Any:
+        component = kwargs.get("component_name", args[1] if len(args) > 1 else "")
+        task = executor_input_utils.get_local_task_resource_name(component)
+        _say(TASK, {"task": task, "event": "started"})
+        outputs, status = inner(*args, **kwargs)
+        _say(TASK, {"task": task, "event": "finished", "status": getattr(status, "name", str(status))})
+        return outputs, status
+
+    task_dispatcher.run_single_task_implementation = announced
+
+
+def _say(prefix: str, body: dict) -> None:
+    print(prefix + json.dumps(body), flush=True)
+
+
+def _runner(choice: dict) -> Any:
+    from kfp import local
+
+    if "docker" in choice:
+        from .containers import docker_runner
+
+        return docker_runner(**choice["docker"])
+    return local.SubprocessRunner(use_venv=False)
 
 
 def main(argv: list[str]) -> int:
@@ -28,28 +67,18 @@ def main(argv: list[str]) -> int:
         arguments = json.load(handle)
     from kfp import components, local
 
-    runner = _runner(json.loads(argv[4]) if len(argv) > 4 else {})
+    _report_tasks()
     # workspace: a private empty folder, because kfp.local deletes it after the run.
-    local.init(runner=runner, pipeline_root=root, workspace_root=workspace,
+    local.init(runner=_runner(json.loads(argv[4]) if len(argv) > 4 else {}), pipeline_root=root, workspace_root=workspace,
                raise_on_error=True, enable_caching=False)
     pipeline = components.load_component_from_file(package)
     try:
         pipeline(**arguments)
     except Exception as exc:  # noqa: BLE001 - reported to the parent as data
-        print(RESULT + json.dumps({"ok": False, "message": ANSI.sub("", f"{exc}")}), flush=True)
+        _say(RESULT, {"ok": False, "message": ANSI.sub("", f"{exc}")})
         return 1
-    print(RESULT + json.dumps({"ok": True, "message": ""}), flush=True)
+    _say(RESULT, {"ok": True, "message": ""})
     return 0
-
-
-def _runner(choice: dict):
-    from kfp import local
-
-    if "docker" in choice:
-        from .containers import docker_runner
-
-        return docker_runner(**choice["docker"])
-    return local.SubprocessRunner(use_venv=False)
 
 
 if __name__ == "__main__":

@@ -245,3 +245,32 @@ def _root_cause(exc: BaseException) -> str:
     if "Name or service not known" in text or "nodename nor servname" in text:
         return "unknown host"
     return text.split(": ", 1)[-1][:200] if text else type(exc).__name__
+
+
+def submit_plan(found: Any, *, host: str | None = None, experiment: str | None = None,
+                pipeline_name: str | None = None, run_name: str | None = None, parameters: dict | None = None,
+                upload_only: bool = False, wait: bool = False, timeout: float = 24 * 3600,
+                poll_interval: float = 5.0, token: str | None = None, cookies: str | None = None,
+                namespace: str | None = None, ui_host: str | None = None, options: Any = None,
+                on_status: Callable[[str], None] | None = None) -> Submission:
+    """Compile a plan (a :class:`kale_like.build.Plan`) and submit it; ``parameters`` become
+    the run's arguments (the compiled defaults are the notebook's)."""
+    import tempfile
+    from dataclasses import replace
+
+    from .compile import compile_plan
+    from .inputs import run_arguments
+    from .options import CompileOptions
+
+    overrides = dict(parameters or {})
+    target = resolve_target(host, notebook_host=found.notebook.settings.kfp_host, token=token, cookies=cookies,
+                            namespace=namespace, ui_host=ui_host)
+    with tempfile.TemporaryDirectory(prefix="kale_like-submit-") as folder:
+        options = replace(options or CompileOptions(), parameters=overrides)
+        compiled = compile_plan(found, os.path.join(folder, "pipeline.yaml"), options)
+        arguments = run_arguments(compiled.parameters, overrides)
+        return submit_package(
+            compiled.package_path, target, pipeline_name=pipeline_name or compiled.pipeline_name,
+            description=found.pipeline.description, experiment=experiment or found.pipeline.experiment or "Default",
+            run_name=run_name, arguments=arguments, upload_only=upload_only, wait=wait, timeout=timeout,
+            poll_interval=poll_interval, on_status=on_status)

@@ -16,7 +16,6 @@ an environment variable for the ``papermill`` command line: ``split``
 """
 from __future__ import annotations
 
-import copy
 import os
 import platform
 import sys
@@ -180,20 +179,16 @@ def _with_timeout(plan: Any, settings: EngineSettings) -> Any:
 
 def _run(plan: Any, hand: Handover, settings: EngineSettings, clock: CellClock, input_path: Any):
     from ..backends import RunOptions
-    from ..backends.local.runner import LocalRun, default_workdir
-
-    class HandedRun(LocalRun):
-        """A local run of the notebook papermill holds in memory (nothing is read from disk)."""
-
-        def _read_source(self) -> Any:
-            return copy.deepcopy(hand.node)
+    from ..backends.defaults import default_workdir
+    from ..backends.local.runner import LocalRun
 
     workdir = settings.workdir or default_workdir(plan.notebook.path)
     with tempfile.TemporaryDirectory(prefix="kale_like_papermill_") as scratch:
         out = os.path.join(scratch, "executed.ipynb")
         options = RunOptions(out=out, parameters=hand.parameters, jobs=settings.jobs, cache=settings.cache,
                              workdir=workdir)
-        result = HandedRun(plan, options, clock.on_event, threading.Event()).execute()
+        # The notebook papermill holds in memory is the one filled in: nothing is read from disk.
+        result = LocalRun(plan, options, clock.on_event, threading.Event(), source=hand.node).execute()
         from ..notebook.nbformat_loader import load_nbformat
 
         with open(out, encoding="utf-8") as handle:

@@ -21,11 +21,10 @@ Every method is ``@tornado.web.authenticated`` and, being a ``jupyter_server``
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import os
+from dataclasses import replace
 from importlib import metadata
-from types import SimpleNamespace
 from typing import Any
 
 import tornado.web
@@ -33,11 +32,13 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 from tornado.iostream import StreamClosedError
 
+from ..backends import RunResult, backend_infos, backend_names, find_backend
+from ..contract import PlanEvent, RunError, SubmittedEvent
 from .errors import error_response
 from .history import history_dir
 from .offload import DEFAULT_SECONDS, MAX_CODE_CHARACTERS, Offload, code_characters
 from .paths import api_path_of, check_api_path, draft_copy, relative_text, resolve_notebook
-from .runs import RunRegistry, run_error_of
+from .runs import RunRegistry, failure_of
 from .wording import panel_diagnostics
 
 _HEARTBEAT_SECONDS = 15.0
@@ -118,12 +119,12 @@ class KaleLikeHandler(APIHandler):
 class InfoHandler(KaleLikeHandler):
     @tornado.web.authenticated
     def get(self) -> None:
-        backends = ["local"] + (["kfp"] if importlib.util.find_spec("kfp") else [])
         try:
             version = metadata.version("kale_like")
         except metadata.PackageNotFoundError:
             version = "unknown"
-        self.finish(json.dumps({"version": version, "backends": backends}))
+        self.finish(json.dumps({"version": version, "backends": backend_names(available_only=True),
+                                "backend_choices": [b.to_json() for b in backend_infos()]}))
 
 
 class AnalyzeHandler(KaleLikeHandler):
@@ -206,8 +207,9 @@ def _run_options(body: dict[str, Any], split: str) -> dict[str, Any]:
 
     check_names(parameters)  # before the run starts: a refused name is a 400, never a cell
     backend = body.get("backend") or "local"
-    if backend not in ("local", "kfp"):
-        raise tornado.web.HTTPError(400, f"unknown backend '{backend}' (use 'local' or 'kfp')")
+    known = backend_names(available_only=True)
+    if not isinstance(backend, str) or backend not in known:
+        raise tornado.web.HTTPError(400, f"unknown backend '{backend}' (use {' or '.join(repr(k) for k in known)})")
     jobs = body.get("jobs")
     if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
         raise tornado.web.HTTPError(400, "'jobs' must be a positive whole number")
@@ -216,9 +218,10 @@ def _run_options(body: dict[str, Any], split: str) -> dict[str, Any]:
 
 
 def _runner(api: Any, os_path: str, options: dict[str, Any], kfp: dict[str, str]) -> Any:
-    """Bind one request to the API: a local run reports step events; a Kubeflow run is
+    """Bind one request to the API: a run reports step events; a remote backend's run is
     submitted (``api.submit``) and ends, from the panel's point of view, with its run page."""
-    if options["backend"] == "kfp":
+    info = find_backend(options["backend"])
+    if info is not None and info.remote:
         def submit(on_event: Any, cancel: Any) -> Any:
             return _submit_and_follow(api, os_path, options, kfp, on_event, cancel)
         return submit
@@ -236,35 +239,33 @@ def _submit_and_follow(api: Any, os_path: str, options: dict[str, Any], kfp: dic
 
     found = api.plan(os_path, options["split"], options["parameters"])
     steps = list(found.pipeline.order)
-    on_event({"type": "plan", "steps": steps, "edges": [list(e) for e in found.pipeline.edges()]})
+    on_event(PlanEvent(tuple(steps), tuple(found.pipeline.edges())).to_json())
     submission = api.submit(os_path, parameters=options["parameters"], split=options["split"], **kfp)
     url = getattr(submission, "run_url", None)
-    on_event({"type": "submitted", "run_id": submission.run_id, "url": url})
+    on_event(SubmittedEvent(submission.run_id, url).to_json())
     target = resolve_target(kfp.get("host"), notebook_host=found.notebook.settings.kfp_host,
                             token=kfp.get("token"), namespace=kfp.get("namespace"))
     with translated_errors(target, "report the run's state"):
         state = kfp_status.follow(connect(target), submission.run_id, steps, on_event, cancel)
-    error = None if state == "SUCCEEDED" else {
-        "step": None, "cell": None, "line": None, "traceback": "",
-        "message": f"the Kubeflow Pipelines run ended {state}; its page has the logs"}
-    return SimpleNamespace(ok=state == "SUCCEEDED", output=url, error=error)
+    failure = None if state == "SUCCEEDED" else RunError(
+        f"the Kubeflow Pipelines run ended {state}; its page has the logs")
+    return RunResult(ok=state == "SUCCEEDED", output=url, failure=failure)
 
 
 def _without_server_paths(runner: Any, relative: Any) -> Any:
     """The run's outcome as the browser sees it: an error's paths relative to the server root."""
-    def run(on_event: Any, cancel: Any) -> Any:
+    def run(on_event: Any, cancel: Any) -> RunResult:
         try:
             result = runner(on_event, cancel)
         except Exception as exc:  # noqa: BLE001 - reported as the run's end, like _execute does
-            return SimpleNamespace(ok=False, output=None, error=_relative_error(run_error_of(exc), relative))
-        error = getattr(result, "error", None)
-        return SimpleNamespace(ok=bool(getattr(result, "ok", False)), output=getattr(result, "output", None),
-                               error=_relative_error(error, relative) if isinstance(error, dict) else error)
+            return RunResult(ok=False, failure=_relative_error(failure_of(exc), relative))
+        failure = result.failure and _relative_error(result.failure, relative)
+        return replace(result, failure=failure)
     return run
 
 
-def _relative_error(error: dict[str, Any], relative: Any) -> dict[str, Any]:
-    return {key: relative(value) if isinstance(value, str) else value for key, value in error.items()}
+def _relative_error(error: RunError, relative: Any) -> RunError:
+    return replace(error, **{key: relative(value) for key, value in vars(error).items() if isinstance(value, str)})
 
 
 def _kfp_options(body: dict[str, Any]) -> dict[str, str]:

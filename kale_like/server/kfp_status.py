@@ -8,15 +8,17 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ..contract import StepEvent, StepState
+
 POLL_SECONDS = float(os.environ.get("KALE_LIKE_KFP_POLL_SECONDS", "5"))
 CANCEL_GRACE_SECONDS = 120.0
 
 # KFP v2beta1 runtime states -> the panel's step states
 _STEP_STATES = {
-    "RUNTIME_STATE_UNSPECIFIED": "waiting", "PENDING": "waiting", "PAUSED": "waiting",
-    "RUNNING": "running", "CANCELING": "running",
-    "SUCCEEDED": "succeeded", "SKIPPED": "skipped", "FAILED": "failed",
-    "CANCELED": "cancelled", "CACHED": "cached",
+    "RUNTIME_STATE_UNSPECIFIED": StepState.WAITING, "PENDING": StepState.WAITING, "PAUSED": StepState.WAITING,
+    "RUNNING": StepState.RUNNING, "CANCELING": StepState.RUNNING,
+    "SUCCEEDED": StepState.SUCCEEDED, "SKIPPED": StepState.SKIPPED, "FAILED": StepState.FAILED,
+    "CANCELED": StepState.CANCELLED, "CACHED": StepState.CACHED,
 }
 FINAL_RUN_STATES = ("SUCCEEDED", "FAILED", "SKIPPED", "CANCELED")
 
@@ -26,16 +28,16 @@ def _key(name: str) -> str:
     return name.replace("_", "-").lower()
 
 
-def step_states(run: Any, steps: list[str]) -> dict[str, tuple[str, float]]:
+def step_states(run: Any, steps: list[str]) -> dict[str, tuple[StepState, float]]:
     """``{step: (state, seconds)}`` for the steps the run's task details name."""
     by_key = {_key(s): s for s in steps}
-    found: dict[str, tuple[str, float]] = {}
+    found: dict[str, tuple[StepState, float]] = {}
     details = getattr(getattr(run, "run_details", None), "task_details", None) or []
     for task in details:
         step = by_key.get(_key(str(getattr(task, "display_name", "") or "")))
         if step is None:
             continue  # drivers, the root DAG, …
-        state = _STEP_STATES.get(str(getattr(task, "state", "") or ""), "waiting")
+        state = _STEP_STATES.get(str(getattr(task, "state", "") or ""), StepState.WAITING)
         found[step] = (state, _seconds(getattr(task, "start_time", None), getattr(task, "end_time", None)))
     return found
 
@@ -55,14 +57,14 @@ def follow(client: Any, run_id: str, steps: list[str], on_event: Callable[[dict]
     """Poll until the run ends; report step state changes; terminate it when ``cancel`` is set.
     Returns the run's final state (``CANCELED`` if it would not stop in time)."""
     interval = POLL_SECONDS if interval is None else interval
-    seen: dict[str, str] = {}
+    seen: dict[str, StepState] = {}
     terminated_at: float | None = None
     while True:
         run = client.get_run(run_id)
         for step, (state, seconds) in step_states(run, steps).items():
             if seen.get(step) != state:
                 seen[step] = state
-                on_event({"type": "step", "step": step, "state": state, "elapsed": seconds})
+                on_event(StepEvent(step, state, seconds).to_json())
         state = str(getattr(run, "state", None) or "PENDING")
         if state in FINAL_RUN_STATES:
             return state

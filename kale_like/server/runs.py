@@ -12,16 +12,16 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
+from ..contract import FinishedEvent, RunError
 from ..errors import KaleLikeError
 from . import history
 from .wording import panel_words
 
 Runner = Callable[[Callable[[dict], None], threading.Event], Any]
 """Runs a pipeline: called with ``(on_event, cancel)``, returns a ``RunResult``."""
-
-_FINAL_STATES = {"succeeded", "failed", "cancelled"}
 
 
 class UnknownRun(KeyError):
@@ -38,16 +38,16 @@ class RunConflict(Exception):
 
 def run_error_of(exc: BaseException) -> dict[str, Any]:
     """An exception that ended a run, in the shape of ``RunResult.error``."""
-    where = getattr(exc, "location", None)
+    return failure_of(exc).to_json()
+
+
+def failure_of(exc: BaseException) -> RunError:
+    """An exception that ended a run, as the run contract's error."""
     if isinstance(exc, KaleLikeError):
-        message, trace = panel_words(exc.render()), getattr(exc, "traceback_text", "") or ""
-    else:
-        # A bug of ours: the panel gets one line, the server log the traceback.
-        message, trace = f"internal error in kale_like: {type(exc).__name__}: {exc}", ""
-        logging.getLogger("kale_like").error("kale_like: a run ended with an internal error", exc_info=exc)
-    return {"step": getattr(where, "step", None), "cell": getattr(where, "cell", None),
-            "line": getattr(where, "line", None), "where": str(where) if where else None,
-            "message": message, "traceback": trace}
+        return replace(RunError.from_exception(exc), message=panel_words(exc.render()))
+    # A bug of ours: the panel gets one line, the server log the traceback.
+    logging.getLogger("kale_like").error("kale_like: a run ended with an internal error", exc_info=exc)
+    return RunError(f"internal error in kale_like: {type(exc).__name__}: {exc}")
 
 
 class Run:
@@ -227,7 +227,6 @@ class RunRegistry:
 def _execute(run: Run, runner: Runner) -> None:
     try:
         result = runner(run.add_event, run.cancel)
-        run.add_event({"type": "finished", "ok": bool(getattr(result, "ok", False)),
-                       "output": getattr(result, "output", None), "error": getattr(result, "error", None)})
+        run.add_event(FinishedEvent(result.ok, result.output, result.failure, result.metrics).to_json())
     except BaseException as exc:  # the thread must always report how the run ended
-        run.add_event({"type": "finished", "ok": False, "output": None, "error": run_error_of(exc)})
+        run.add_event(FinishedEvent(False, None, failure_of(exc)).to_json())

@@ -30,7 +30,7 @@ export const pipelineIcon = new LabIcon({
 function readUserSettings(settings: ISettingRegistry.ISettings): IUserSettings {
   const kfp = (settings.get('kfp').composite ?? {}) as Partial<IUserSettings['kfp']>;
   return {
-    backend: settings.get('backend').composite === 'kfp' ? 'kfp' : 'local',
+    backend: (settings.get('backend').composite as string | undefined) || 'local',
     kfp: { ...DEFAULT_USER_SETTINGS.kfp, ...kfp }
   };
 }

@@ -17,6 +17,7 @@ import {
   Backend,
   Edge,
   IAnalysis,
+  IBackendChoice,
   IParameter,
   IPipelineMetadata,
   IRunRequest,
@@ -57,6 +58,12 @@ export interface IPipelineModelOptions {
   analyzeDelay?: number;
   pollInterval?: number;
 }
+
+/** What the menu lists until the server says (its `info` reply names every backend it knows). */
+export const DEFAULT_BACKEND_CHOICES: IBackendChoice[] = [
+  { name: 'local', label: 'Local', available: true, needs: '', remote: false },
+  { name: 'kfp', label: 'Kubeflow Pipelines', available: true, needs: 'kale_like[kfp]', remote: true }
+];
 
 export const DEFAULT_USER_SETTINGS: IUserSettings = {
   backend: 'local',
@@ -168,10 +175,17 @@ export class PipelineModel {
     return this._backends;
   }
 
+  /** Every backend the server's registry knows, available or not (what the menu lists). */
+  get backendChoices(): IBackendChoice[] {
+    return this._backendChoices;
+  }
+
   /** Ask the server what it can do; the panel offers only what it can. */
   async loadServerInfo(): Promise<void> {
     try {
-      this._backends = (await this._client.info()).backends;
+      const info = await this._client.info();
+      this._backends = info.backends;
+      this._backendChoices = info.backend_choices ?? this._backendChoices;
     } catch {
       this._backends = ['local'];
     }
@@ -513,6 +527,7 @@ export class PipelineModel {
   private _document: INotebookDocument | null = null;
   private _settings: IUserSettings = DEFAULT_USER_SETTINGS;
   private _backends: Backend[] = ['local', 'kfp'];
+  private _backendChoices: IBackendChoice[] = DEFAULT_BACKEND_CHOICES;
   private _states = new WeakMap<INotebookDocument, IDocumentState>();
   private _changed = new Signal<this, void>(this);
   private _colorsFor: IAnalysis | null | undefined = undefined;

@@ -124,7 +124,12 @@ function EnabledView({ model, actions }: { model: PipelineModel; actions: IPanel
         <PipelineSettings model={model} />
       </Section>
       <Section title="Backend">
-        <BackendSettings settings={model.userSettings} backends={model.backends} save={actions.saveUserSettings} />
+        <BackendSettings
+          settings={model.userSettings}
+          backends={model.backends}
+          choices={model.backendChoices}
+          save={actions.saveUserSettings}
+        />
       </Section>
     </>
   );

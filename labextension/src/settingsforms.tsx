@@ -5,7 +5,7 @@
 import * as React from 'react';
 
 import { PipelineModel } from './model';
-import { IUserSettings } from './tokens';
+import { IBackendChoice, IUserSettings } from './tokens';
 
 export function Parameters({ model }: { model: PipelineModel }): JSX.Element {
   const values = model.parameterValues;
@@ -52,10 +52,11 @@ export function PipelineSettings({ model }: { model: PipelineModel }): JSX.Eleme
 export function BackendSettings(props: {
   settings: IUserSettings;
   backends: string[];
+  /** The server's registry: each backend's label, and what a missing one needs. */
+  choices: IBackendChoice[];
   save: (s: IUserSettings) => void;
 }): JSX.Element {
   const { settings, save } = props;
-  const kfpReady = props.backends.includes('kfp');
   const kfp = settings.kfp;
   const setKfp = (patch: Partial<IUserSettings['kfp']>) => save({ ...settings, kfp: { ...kfp, ...patch } });
   return (
@@ -67,10 +68,15 @@ export function BackendSettings(props: {
           value={settings.backend}
           onChange={e => save({ ...settings, backend: e.target.value as IUserSettings['backend'] })}
         >
-          <option value="local">Local</option>
-          <option value="kfp" disabled={!kfpReady && settings.backend !== 'kfp'}>
-            Kubeflow Pipelines{kfpReady ? '' : ' (server needs kale_like[kfp])'}
-          </option>
+          {props.choices.map(choice => {
+            const ready = props.backends.includes(choice.name);
+            return (
+              <option key={choice.name} value={choice.name} disabled={!ready && settings.backend !== choice.name}>
+                {choice.label}
+                {ready ? '' : ` (server needs ${choice.needs || 'more packages'})`}
+              </option>
+            );
+          })}
         </select>
       </label>
       {settings.backend === 'kfp' && (

@@ -1,6 +1,8 @@
 /**
  * The JSON the server extension speaks, declared once. Field names follow the
- * Python API (`kale_like.api`), so they stay snake_case where it does.
+ * Python API (`kale_like.api`), so they stay snake_case where it does. The run
+ * contract (step states, events, the run error) mirrors `kale_like/contract.py`;
+ * `tests/core/test_contract.py` fails when the two drift apart.
  */
 
 export type Severity = 'error' | 'warning';
@@ -80,10 +82,15 @@ export interface IRunError {
   line: number | null;
   message: string;
   traceback: string;
+  hint?: string;
   ename?: string;
   evalue?: string;
+  /** The folder that filled up, when that is what ended the run. */
+  no_space?: string;
   /** The cell as Jupyter names it to the user, worded by the server. */
   where?: string | null;
+  /** The failing cell's `In [n]` in the saved notebook. */
+  execution_count?: number | null;
 }
 
 export type SplitChoice = 'auto' | 'tags' | 'headings' | 'cells';
@@ -101,6 +108,10 @@ export interface IStepEvent {
   step: string;
   state: StepState;
   elapsed: number;
+  /** Set when a step is retried: the attempt about to start. */
+  attempt?: number;
+  /** Set when the step failed. */
+  error?: IRunError;
 }
 
 export interface IRunResult {
@@ -116,9 +127,17 @@ export interface IRunResult {
 export interface IFinishedEvent extends IRunResult {
   type: 'finished';
   seq?: number;
+  metrics?: Record<string, number>;
 }
 
-/** What a step printed since the last output event (live output). */
+/** Waiting for the work directory (`notice`), or saved values found damaged (`warning`). */
+export interface INoticeEvent {
+  type: 'notice' | 'warning';
+  seq?: number;
+  message: string;
+}
+
+/** What a running step printed since the last event (live output). */
 export interface IOutputEvent {
   type: 'output';
   seq?: number;
@@ -127,7 +146,7 @@ export interface IOutputEvent {
   text: string;
 }
 
-/** A Kubeflow run was created; its steps follow as step events. */
+/** A remote backend's cluster accepted the run: its id there and its page. */
 export interface ISubmittedEvent {
   type: 'submitted';
   seq?: number;
@@ -135,7 +154,7 @@ export interface ISubmittedEvent {
   url: string | null;
 }
 
-export type RunEvent = IPlanEvent | IStepEvent | IFinishedEvent | IOutputEvent | ISubmittedEvent;
+export type RunEvent = IPlanEvent | IStepEvent | INoticeEvent | IOutputEvent | ISubmittedEvent | IFinishedEvent;
 
 export interface IStepProgress {
   state: StepState;
@@ -168,7 +187,20 @@ export interface ICompileResult {
 
 export interface IServerInfo {
   version: string;
+  /** The backends this server can run now. */
   backends: Backend[];
+  /** Every backend the server knows (its registry), with what a missing one needs. */
+  backend_choices?: IBackendChoice[];
+}
+
+export interface IBackendChoice {
+  name: Backend;
+  label: string;
+  available: boolean;
+  /** The pip extra the server needs for it, when it is not available. */
+  needs: string;
+  /** Sends the pipeline to a cluster; the run ends with its run page. */
+  remote: boolean;
 }
 
 /** The body of every error response (one mapper on the server makes them). */
@@ -178,7 +210,8 @@ export interface IServerErrorBody {
   traceback?: string;
 }
 
-export type Backend = 'local' | 'kfp';
+/** A backend's name, as the server's registry lists it (`IServerInfo.backends`). */
+export type Backend = string;
 
 /** Kubeflow connection: JupyterLab settings, never written into the notebook. */
 export interface IKfpSettings {

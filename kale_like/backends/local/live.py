@@ -41,7 +41,9 @@ class LiveTail:
 
 
 def output_events(step: str, tail: LiveTail) -> list[dict]:
-    return [{"type": "output", "step": step, "name": name, "text": text} for name, text in tail.read()]
+    from ...contract import OutputEvent
+
+    return [OutputEvent(step, name, text).to_json() for name, text in tail.read()]
 
 
 def live_path(folder: str) -> str:

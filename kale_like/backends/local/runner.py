@@ -9,16 +9,19 @@ import pickle
 import queue
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ...build import Plan
-from ...pipeline import Step, StepCell
+from ...contract import EventSink, FinishedEvent, NoticeEvent, RunError, StepState
 from ...errors import NoSpace, is_no_space
+from ...notebook import Notebook
+from ...pipeline import Step, StepCell
 from ...runtime.spec import EXIT_NO_SPACE, StepSpec
-from .. import EventSink, RunOptions, RunResult
+from .. import Abort, RunOptions, RunResult
+from ..base import PlanRun
+from ..defaults import default_output, default_workdir  # noqa: F401 - their old import path
 from .cache import entry_dir, invalidate, lookup, parameter_value_key, seal, step_key
-from ..executed import execution_plan, merge_outputs, write_atomically
 from .warnings_once import drop_repeated_warnings
 from . import warm, workdir_lock
 from .readiness import Readiness
@@ -36,78 +39,34 @@ class _Running:
     tail: LiveTail | None = None
 
 
-@dataclass
-class _State:
-    states: dict[str, str]
-    keys: dict[str, str] = field(default_factory=dict)
-    reports: dict[str, dict] = field(default_factory=dict)
-    started: dict[str, float] = field(default_factory=dict)
-    elapsed: dict[str, float] = field(default_factory=dict)
-    error: dict | None = None
-
-
 class LocalBackend:
     name = "local"
 
     def run(self, plan: Plan, options: RunOptions, on_event: EventSink, cancel: Any = None) -> RunResult:
         return LocalRun(plan, options, on_event, cancel).execute()
 
-
-def default_workdir(notebook_path: str | None) -> str:
-    import hashlib
-
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    ident = hashlib.sha256(os.path.abspath(notebook_path or "notebook").encode()).hexdigest()[:12]
-    stem = os.path.splitext(os.path.basename(notebook_path or "notebook"))[0]
-    return os.path.join(base, "kale_like", f"{stem}-{ident}")
+    def prepare(self, notebook: Notebook, workdir: str | None) -> Abort:
+        """Start the warm parent while the notebook is analysed; the run claims it."""
+        warm.prewarm(notebook, os.path.abspath(workdir or default_workdir(notebook.path)))
+        return lambda: warm.discard(notebook)
 
 
-def default_output(notebook_path: str | None) -> str:
-    stem, _ = os.path.splitext(os.path.abspath(notebook_path or "notebook.ipynb"))
-    return stem + ".executed.ipynb"
-
-
-class LocalRun:
-    def __init__(self, plan: Plan, options: RunOptions, on_event: EventSink, cancel: Any) -> None:
-        self.plan = plan
-        self.pipeline = plan.pipeline
-        self.options = options
-        self.emit = on_event
-        self.cancel = cancel
+class LocalRun(PlanRun):
+    def __init__(self, plan: Plan, options: RunOptions, on_event: EventSink, cancel: Any = None,
+                 source: Any = None) -> None:
+        super().__init__(plan, options, on_event, cancel, source)
         self.workdir = os.path.abspath(options.workdir or default_workdir(plan.notebook.path))
-        self.notebook_dir = os.path.dirname(os.path.abspath(plan.notebook.path or "."))
         self.jobs = max(1, options.jobs or os.cpu_count() or 1)
-        self.state = _State(states={s.name: "waiting" for s in self.pipeline.steps})
+        self.keys: dict[str, str] = {}
+        self.reports: dict[str, dict] = {}
         self.attempts: dict[str, int] = {}
         self.ready = Readiness(self.pipeline)
         self.missed: set[str] = set()  # steps whose cache lookup missed in this run
         self.zygote: Zygote | None = None
         self.recomputed: set[str] = set()  # producers recomputed because their values were damaged
         self.requeued: set[str] = set()    # steps re-run after such a recompute (once each)
-        # nbformat takes seconds to import on some machines: read the source notebook
-        # for the executed copy in the background while the steps run.
-        self._source = _Background(self._read_source)
-        skipped = set(plan.skipped_cells)
-        self.parameter_cell = self._parameter_cell()
-        self.counts, self.injected_count = execution_plan(plan.notebook.cells, skipped, options.parameters,
-                                                          self.parameter_cell)
 
     # --- setup ---------------------------------------------------------------------------
-    def _read_source(self) -> Any:
-        from kale_like.notebook.nbformat_loader import load_nbformat
-        nbformat = load_nbformat()
-
-        if self.plan.notebook.path is None:
-            raise ValueError("a local run needs the notebook's path")
-        with open(self.plan.notebook.path, encoding="utf-8") as handle:
-            return nbformat.read(handle, as_version=4)
-
-    def _parameter_cell(self) -> int | None:
-        for step in self.pipeline.steps:
-            if step.kind == "parameters" and step.cells:
-                return step.cells[-1].cell_index
-        return None
-
     def _shared(self, step: Step) -> tuple[StepCell, ...]:
         cells = []
         for index in step.prelude_cells:
@@ -125,8 +84,8 @@ class LocalRun:
             shared = [c.source for c in self._shared(step)]
             values = {i.name: parameter_value_key(overrides[i.name]) for i in step.inputs
                       if i.name in overrides and self.pipeline.step(i.producer).kind == "parameters"}
-            self.state.keys[name] = step_key(step, seen, self._parameters_for(step), shared, values)
-            seen[name] = step_key(step, seen, {}, shared, values) if step.kind == "parameters" else self.state.keys[name]
+            self.keys[name] = step_key(step, seen, self._parameters_for(step), shared, values)
+            seen[name] = step_key(step, seen, {}, shared, values) if step.kind == "parameters" else self.keys[name]
 
     def _parameters_for(self, step: Step) -> dict:
         return dict(self.options.parameters) if step.kind == "parameters" else {}
@@ -136,24 +95,22 @@ class LocalRun:
         began = time.perf_counter()
         with workdir_lock.holding(self.workdir, self.plan.notebook.path, self._notice, self.cancel) as acquired:
             if acquired:
-                return self._execute(began)
+                return super().execute()
         warm.discard(self.plan.notebook)
         for name in self.pipeline.order:
-            self.state.states[name] = "cancelled"
-        error = {"message": "cancelled while waiting for the work directory"}
-        self.emit({"type": "finished", "ok": False, "output": None, "error": error, "metrics": {}})
-        return RunResult(ok=False, error=error, states=dict(self.state.states),
+            self.states[name] = StepState.CANCELLED
+        self.error = RunError("cancelled while waiting for the work directory")
+        self.emit(FinishedEvent(False, None, self.error).to_json())
+        return RunResult(ok=False, failure=self.error, states=dict(self.states),
                          seconds=time.perf_counter() - began)
 
     def _notice(self, message: str) -> None:
-        self.emit({"type": "notice", "message": message})
+        self.emit(NoticeEvent(message).to_json())
 
-    def _execute(self, began: float) -> RunResult:
+    def _setup(self) -> None:
         self._keys()
-        self.emit({"type": "plan", "steps": list(self.pipeline.order),
-                   "edges": [list(e) for e in self.pipeline.edges()]})
-        for name in self.pipeline.order:
-            self.emit({"type": "step", "step": name, "state": "waiting", "elapsed": 0.0})
+
+    def _run_steps(self) -> None:
         try:
             self._schedule()
         except BaseException as exc:
@@ -171,7 +128,6 @@ class LocalRun:
             unused = warm.claim(self.plan.notebook)  # every step came from the cache
             if unused is not None:
                 warm.park(self.plan.notebook, unused)
-        return self._finish(time.perf_counter() - began)
 
     def _schedule(self) -> None:
         """Start ready steps (``jobs`` at a time) and follow them until nothing can start.
@@ -194,7 +150,7 @@ class LocalRun:
 
     def _start_ready(self, running: dict[str, _Running]) -> None:
         held: list[str] = []
-        while not self.state.error:
+        while not self.error:
             name = self.ready.pop()
             if name is None:
                 break
@@ -212,9 +168,6 @@ class LocalRun:
         for name in held:
             self.ready.push_back(name)
 
-    def _cancelled(self) -> bool:
-        return bool(self.cancel is not None and self.cancel.is_set())
-
     def _still_read(self, name: str, running: dict[str, _Running]) -> bool:
         """A producer recomputed for damage waits until no running step may be reading its entry."""
         return name in self.recomputed and any(name in self.pipeline.step(r).upstream for r in running)
@@ -222,25 +175,25 @@ class LocalRun:
     def _serve_cached(self, name: str) -> bool:
         if not self.options.cache or name in self.missed:
             return False
-        found = lookup(self.workdir, self.state.keys[name])
+        found = lookup(self.workdir, self.keys[name])
         if found.damaged:
             self._warn(f"the cached result of step '{name}' is damaged ({found.damaged}); recomputing it")
         if found.report is None:
             self.missed.add(name)  # looked up once per run: a miss stays a miss
             return False
-        self._record(name, found.report, "cached")
+        self._record(name, found.report, StepState.CACHED)
         return True
 
     def _launch(self, zygote: Zygote, name: str) -> _Running:
         step = self.pipeline.step(name)
-        key = self.state.keys[name]
+        key = self.keys[name]
         folder = entry_dir(self.workdir, key)
         if os.path.exists(folder):
             shutil.rmtree(folder)
         os.makedirs(folder)
         spec = StepSpec(
             step=name, cells=step.cells, prelude=step.prelude, shared_cells=self._shared(step),
-            inputs={i.name: os.path.join(entry_dir(self.workdir, self.state.keys[i.producer]), "values")
+            inputs={i.name: os.path.join(entry_dir(self.workdir, self.keys[i.producer]), "values")
                     for i in step.inputs if i.name != "__files__"},
             outputs=step.outputs, output_dir=os.path.join(folder, "values"),
             result_path=os.path.join(folder, "report.json"), workdir=self.notebook_dir,
@@ -252,9 +205,8 @@ class LocalRun:
         with open(spec_path, "wb") as handle:
             pickle.dump(spec, handle)
         zygote.start(spec_path)
-        self.state.states[name] = "running"
-        self.state.started[name] = time.perf_counter()
-        self.emit({"type": "step", "step": name, "state": "running", "elapsed": 0.0})
+        self.started[name] = time.perf_counter()
+        self._set(name, StepState.RUNNING, 0.0)
         return _Running(step=name, key=key, started=time.perf_counter(), tail=LiveTail(live_path(folder)))
 
     def _counts_for(self, step: Step) -> dict[int, int]:
@@ -294,7 +246,7 @@ class LocalRun:
                 early_exits[event["pid"]] = event["status"]
         elif "zygote_exited" in event:
             for run in list(running.values()):
-                self._fail(run.step, {"message": "the step's parent process died unexpectedly"})
+                self._fail(run.step, RunError("the step's parent process died unexpectedly"))
                 running.pop(run.step)
 
     def _forward_output(self, run: _Running) -> None:
@@ -315,14 +267,13 @@ class LocalRun:
         no_space = status == EXIT_NO_SPACE and not os.path.exists(report) or _no_space_in(report)
         if no_space:
             shutil.rmtree(entry_dir(self.workdir, run.key), ignore_errors=True)  # partial; frees space
-            self._fail(run.step, {"message": f"no space left in {self.workdir}", "no_space": self.workdir})
+            self._fail(run.step, RunError(f"no space left in {self.workdir}", no_space=self.workdir))
             return
         attempts = self.attempts.get(run.step, 1)
         if not succeeded and settings.retries and attempts <= settings.retries:
             self.attempts[run.step] = attempts + 1
             self.ready.push_back(run.step)
-            self.emit({"type": "step", "step": run.step, "state": "waiting", "elapsed": 0.0,
-                       "attempt": attempts + 1})
+            self._set(run.step, StepState.WAITING, 0.0, attempt=attempts + 1)
             return
         if not os.path.exists(report):
             if run.timed_out:
@@ -332,7 +283,7 @@ class LocalRun:
                 memory = dict(settings.limits).get("memory")
                 if memory:
                     message += f"; it may have gone over its memory limit of {memory} (limit:memory:{memory})"
-            self._fail(run.step, {"message": message})
+            self._fail(run.step, RunError(message))
             return
         self._record(run.step, report, None)
 
@@ -343,26 +294,24 @@ class LocalRun:
         """
         damaged = _damaged_input(report_path)
         producer = next((u for u in self.pipeline.step(step).upstream
-                         if damaged and damaged.startswith(entry_dir(self.workdir, self.state.keys[u]) + os.sep)), None)
+                         if damaged and damaged.startswith(entry_dir(self.workdir, self.keys[u]) + os.sep)), None)
         if producer is None or step in self.requeued:
             return False
         if producer not in self.recomputed:
             self.recomputed.add(producer)
-            invalidate(self.workdir, self.state.keys[producer])
+            invalidate(self.workdir, self.keys[producer])
             self._warn(f"the saved values of step '{producer}' are damaged ({damaged}); recomputing them")
-            self.state.states[producer] = "waiting"
-            self.emit({"type": "step", "step": producer, "state": "waiting", "elapsed": 0.0})
+            self._set(producer, StepState.WAITING, 0.0)
             self.missed.add(producer)
             self.ready.undone(producer)
             self.ready.push_back(producer)
         self.requeued.add(step)
-        self.state.states[step] = "waiting"
-        self.emit({"type": "step", "step": step, "state": "waiting", "elapsed": 0.0})
+        self._set(step, StepState.WAITING, 0.0)
         self.ready.requeue(step)
         return True
 
     def _warn(self, message: str) -> None:
-        self.emit({"type": "warning", "message": message})
+        self.emit(NoticeEvent(message, "warning").to_json())
 
     def _enforce_timeouts(self, running: dict[str, _Running]) -> None:
         for run in list(running.values()):
@@ -371,43 +320,24 @@ class LocalRun:
                 run.timed_out = True
                 Zygote.kill(run.pid)
 
-    def _record(self, name: str, report_path: str, forced_state: str | None) -> None:
+    def _record(self, name: str, report_path: str, forced_state: StepState | None) -> None:
         with open(report_path, encoding="utf-8") as handle:
             report = json.load(handle)
-        self.state.reports[name] = report
-        started = self.state.started.get(name)
+        self.reports[name] = report
+        started = self.started.get(name)
         elapsed = time.perf_counter() - started if started else 0.0
-        self.state.elapsed[name] = elapsed
+        self.elapsed[name] = elapsed
         if report.get("ok"):
             if forced_state is None:
-                seal(self.workdir, self.state.keys[name])
-            state = forced_state or "succeeded"
-            self.state.states[name] = state
+                seal(self.workdir, self.keys[name])
             self.ready.done(name)
-            self.emit({"type": "step", "step": name, "state": state, "elapsed": round(elapsed, 3)})
+            self._set(name, forced_state or StepState.SUCCEEDED, elapsed)
         else:
-            self._fail(name, report.get("error") or {"message": "failed"})
-
-    def _fail(self, name: str, error: dict) -> None:
-        self.state.states[name] = "failed"
-        error = dict(error)
-        error["step"] = name
-        # Report the failure a top-to-bottom run would have hit first.
-        if self.state.error is None or self._position(name) < self._position(self.state.error.get("step", "")):
-            self.state.error = error
-        elapsed = time.perf_counter() - self.state.started.get(name, time.perf_counter())
-        self.emit({"type": "step", "step": name, "state": "failed", "elapsed": round(elapsed, 3), "error": error})
-
-    def _position(self, name: str) -> int:
-        try:
-            return self.pipeline.step(name).first_cell
-        except KeyError:
-            return -1
+            self._fail(name, RunError.from_report(report.get("error") or {"message": "failed"}, name))
 
     def _skip_rest(self, pending: list[str]) -> None:
         for name in pending:
-            self.state.states[name] = "skipped"
-            self.emit({"type": "step", "step": name, "state": "skipped", "elapsed": 0.0})
+            self._set(name, StepState.SKIPPED, 0.0)
 
     def _cancel_all(self, running: dict[str, _Running], pending: list[str], zygote: Zygote | None) -> None:
         if zygote is not None and running:
@@ -415,48 +345,27 @@ class LocalRun:
         for run in running.values():
             if run.pid:
                 Zygote.kill(run.pid)
-            self.state.states[run.step] = "cancelled"
-            self.emit({"type": "step", "step": run.step, "state": "cancelled", "elapsed": 0.0})
+            self._set(run.step, StepState.CANCELLED, 0.0)
         running.clear()
         for name in pending:
-            self.state.states[name] = "cancelled"
-            self.emit({"type": "step", "step": name, "state": "cancelled", "elapsed": 0.0})
-        if self.state.error is None:
-            self.state.error = {"message": "the run was cancelled"}
+            self._set(name, StepState.CANCELLED, 0.0)
+        if self.error is None:
+            self.error = RunError("the run was cancelled")
 
     # --- results -------------------------------------------------------------------------
-    def _finish(self, seconds: float) -> RunResult:
+    def _step_records(self) -> tuple[dict[int, dict], dict[str, float]]:
         records: dict[int, dict] = {}
         metrics: dict[str, float] = {}
         for name in self.pipeline.order:
-            report = self.state.reports.get(name)
+            report = self.reports.get(name)
             if not report:
                 continue
             metrics.update(report.get("metrics") or {})
             for cell in report.get("cells", []):
                 records.setdefault(cell["cell_index"], cell)
-        ok = self.state.error is None and all(s in ("succeeded", "cached") for s in self.state.states.values())
-        out = self.options.out or default_output(self.plan.notebook.path)
-        metadata = {"ok": ok, "steps": {n: {"state": self.state.states[n], "seconds": round(self.state.elapsed.get(n, 0.0), 3)}
-                                        for n in self.pipeline.order}, "metrics": metrics}
         drop_repeated_warnings(records, [c.source for c in self.plan.notebook.cells])
-        _keep_files_read(self.workdir, self.state.reports)
-        node = merge_outputs(self._source.result(), records, self.options.parameters, self.parameter_cell,
-                             self.injected_count, metadata)
-        write_atomically(node, out)
-        error = self._located_error()
-        result = RunResult(ok=ok, output=out, error=error, states=dict(self.state.states), metrics=metrics,
-                           seconds=seconds)
-        self.emit({"type": "finished", "ok": ok, "output": out, "error": error, "metrics": metrics})
-        return result
-
-    def _located_error(self) -> dict | None:
-        if self.state.error is None:
-            return None
-        error = dict(self.state.error)
-        traceback = error.get("traceback") or []
-        error["traceback"] = "\n".join(traceback) if isinstance(traceback, list) else str(traceback)
-        return error
+        _keep_files_read(self.workdir, self.reports)
+        return records, metrics
 
 
 def _no_space_in(path: str) -> bool:
@@ -481,32 +390,6 @@ def _report_ok(path: str) -> bool:
             return bool(json.load(handle).get("ok"))
     except (OSError, ValueError):
         return False
-
-
-class _Background:
-    """Run one function in a thread; ``result()`` waits for it and re-raises its error."""
-
-    def __init__(self, function) -> None:
-        import threading
-
-        self._value: Any = None
-        self._error: BaseException | None = None
-
-        def work() -> None:
-            try:
-                self._value = function()
-            except BaseException as exc:  # noqa: BLE001 - re-raised in result()
-                self._error = exc
-
-        self._thread = threading.Thread(target=work, daemon=True)
-        self._thread.start()
-
-    def result(self) -> Any:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
-
 
 
 FILES_READ = "files_read.json"

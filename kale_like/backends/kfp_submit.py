@@ -1,0 +1,22 @@
+"""The ``kfp`` backend: compile the plan and hand it to a Kubeflow Pipelines cluster.
+
+The run goes on there; this backend's run ends when the cluster has accepted it, with
+the run page as its output (the panel links to it).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..build import Plan
+from ..contract import EventSink
+from . import RunOptions, RunResult
+
+
+class KfpSubmitBackend:
+    name = "kfp"
+
+    def run(self, plan: Plan, options: RunOptions, on_event: EventSink, cancel: Any = None) -> RunResult:
+        from ..kfp.submit import submit_plan
+
+        submission = submit_plan(plan, parameters=dict(options.parameters), **options.target)
+        return RunResult(ok=True, output=getattr(submission, "run_url", None))
