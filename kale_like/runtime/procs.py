@@ -16,20 +16,30 @@ way out, and it is the documented way to mean "outlive me".
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 import os
 import signal
+from typing import Any
 
 _PR_SET_PDEATHSIG = 1
 
 
+@functools.cache
+def _prctl() -> Any:
+    """libc's prctl, or None. Looked up in this process's own symbols (``find_library``
+    would start a subprocess in every step); the warm parent does it once before forking."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux: the session sweep still applies
+        return None
+
+
 def die_with_parent(parent: int) -> None:
     """Have the kernel SIGKILL this process when its parent (thread) ends."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: the session sweep still applies
+    prctl = _prctl()
+    if prctl is None:
         return
+    prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
 

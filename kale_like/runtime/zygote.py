@@ -51,6 +51,10 @@ def _warm_runtime() -> None:
     from ..marshal.checksum import preferred_algorithm
 
     preferred_algorithm()  # imports xxhash
+    procs._prctl()  # found once here, not in every step
+    import tempfile
+
+    tempfile.gettempdir()  # probes candidate folders by writing a file: once, not per step
     _warm_cell_machinery()
     if "numpy" in sys.modules:
         import numpy.random  # noqa: F401 - numpy imports it lazily, on a step's first reseed

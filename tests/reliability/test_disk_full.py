@@ -119,8 +119,8 @@ def test_workdir_full_before_the_run_starts(tmp_path: Path, small_disk) -> None:
 # --- signals during the final write ---------------------------------------------------
 
 def _start_big_output_run(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
-    # About 120 MB of output: the executed notebook takes seconds to write.
-    nb = write_notebook(tmp_path / "nb.ipynb", "for i in range(60):\n    print(str(i) * 2_000_000)")
+    # About 60 MB of output: the executed notebook takes a second or more to write.
+    nb = write_notebook(tmp_path / "nb.ipynb", "for i in range(30):\n    print(str(i) * 2_000_000)")
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     process = subprocess.Popen([sys.executable, "-m", "kale_like", "run", str(nb), "--workdir", str(tmp_path / "w"),
