@@ -68,7 +68,7 @@ class RunError:
         """A user-facing error (:class:`~kale_like.errors.KaleLikeError`) that ended a run."""
         where = getattr(exc, "location", None)
         return cls(message=exc.render(), step=getattr(where, "step", None), cell=getattr(where, "cell", None),
-                   line=getattr(where, "line", None), traceback=getattr(exc, "traceback_text", "") or "")
+                   line=getattr(where, "line", None))
 
     @property
     def where(self) -> str:

@@ -100,12 +100,3 @@ class NoSpace(KaleLikeError):
 def is_no_space(exc: BaseException) -> bool:
     """True for the errors a full disk or an exhausted quota gives."""
     return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
-
-
-class StepFailed(KaleLikeError):
-    """A step raised while running the user's code."""
-
-    def __init__(self, message: str, location: Location | None = None, hint: str | None = None,
-                 traceback_text: str = ""):
-        self.traceback_text = traceback_text
-        super().__init__(message, location, hint)

@@ -128,19 +128,6 @@ class Pipeline:
     def edges(self) -> list[tuple[str, str]]:
         return [(up, step.name) for step in self.steps for up in step.upstream]
 
-    def downstream(self, name: str) -> set[str]:
-        """Every step that depends, directly or not, on ``name``."""
-        children: dict[str, set[str]] = {s.name: set() for s in self.steps}
-        for up, down in self.edges():
-            children[up].add(down)
-        seen: set[str] = set()
-        todo = [name]
-        while todo:
-            for child in children[todo.pop()]:
-                if child not in seen:
-                    seen.add(child)
-                    todo.append(child)
-        return seen
 
 
 def _where(step: Step) -> Location:

@@ -1,4 +1,4 @@
-"""Reading ``.ipynb`` files: the only module that touches nbformat on the way in."""
+"""Reading ``.ipynb`` files (and papermill's in-memory notebooks) into the notebook model."""
 from __future__ import annotations
 
 import json

@@ -14,7 +14,6 @@ from typing import Any
 from ..errors import KaleLikeError
 
 INJECTED_TAG = "injected-parameters"
-STEP_OUTPUT_CHOICES = ("notebooks",)
 
 
 def step_output_dir(output_notebook: str) -> str:

@@ -7,7 +7,7 @@ pytest.importorskip("tornado")
 
 from tornado import web  # noqa: E402
 
-from kale_like.errors import Location, StepFailed, TagError  # noqa: E402
+from kale_like.errors import Location, TagError  # noqa: E402
 from kale_like.server.errors import error_response  # noqa: E402
 from kale_like.server.runs import RunConflict, UnknownRun, run_error_of  # noqa: E402
 
@@ -38,11 +38,11 @@ def test_other_statuses(exc, status):
     assert body["message"]
 
 
-def test_run_error_keeps_step_cell_line_and_traceback():
-    error = run_error_of(StepFailed("ValueError: boom", Location(cell=2, line=2, step="explode"),
-                                    traceback_text="Traceback ..."))
+def test_run_error_keeps_step_cell_line():
+    # A user error that ends a run keeps its place; its traceback would be ours, so there is none.
+    error = run_error_of(TagError("invalid tag", Location(cell=2, line=2, step="explode")))
     assert error["step"] == "explode" and error["cell"] == 2 and error["line"] == 2
-    assert error["traceback"] == "Traceback ..."
+    assert error["traceback"] == "" and error["where"] == "step 'explode', cell 2, line 2"
 
 
 @pytest.mark.parametrize("hint, panel, flag", [
