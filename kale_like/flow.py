@@ -24,6 +24,7 @@ RNG = "__rng__"
 FILES = "__files__"
 EVERYTHING = "__everything__"  # a dynamic step's whole namespace, for the next dynamic step
 HISTORY = "__history__"  # IPython's output history (Out, _, __, _N), when some cell reads it
+FIGURES = "__figures__"  # open figures of an interactive matplotlib backend: they live in one process
 MODULE = "__module__:"  # + a top-level package: state living in that imported module
 _HISTORY_NAME = re.compile(r"^(_{1,3}|_\d+|Out|_oh)$")
 PSEUDO = frozenset({RNG, FILES, HISTORY})
@@ -137,6 +138,7 @@ def _units(split: Split, analyses: dict[int, CellAnalysis], deferred: dict[str, 
         units.append(_unit(f"<shared cell {cell.number}>", cell.index, [analyses[cell.index]], deferred,
                            None, shared=True))
     _thread_history(units, analyses)
+    _keep_interactive_figures(units, analyses)
     seeded = min((u.position for u in units if u.candidates & {"__seed__"}), default=None)
     for unit in units:
         unit.candidates.discard("__seed__")
@@ -160,6 +162,26 @@ def _thread_history(units: list[Unit], analyses: dict[int, CellAnalysis]) -> Non
             unit.candidates.add(HISTORY)
             unit.defines.add(HISTORY)
             unit.kinds[HISTORY] = "data"
+
+
+def _keep_interactive_figures(units: list[Unit], analyses: dict[int, CellAnalysis]) -> None:
+    """After ``%matplotlib notebook`` (or ``widget``) a figure stays open and is redrawn by
+    later cells, displaying where the kernel displays it: the steps that use pyplot from
+    there on share a process, so each of them hands on a value that cannot travel."""
+    switched = [a.cell.index for a in analyses.values() if any(f.interactive_backend for f in a.statements)]
+    if not switched:
+        return
+    start = min(switched)
+    for unit in units:
+        if unit.shared or not any(
+                index >= start and any(f.interactive_backend or "matplotlib" in f.module_reads
+                                       for f in analyses[index].statements)
+                for index in unit.cell_indices):
+            continue
+        unit.candidates.add(FIGURES)
+        unit.defines.add(FIGURES)
+        unit.kinds[FIGURES] = "data"
+        unit.untravelable[FIGURES] = "open interactive matplotlib figures"
 
 
 def _may_show_result(unit: Unit, analyses: dict[int, CellAnalysis]) -> bool:

@@ -413,6 +413,9 @@ class _ModuleVisitor(IterativeVisitor):
             self.facts.file_io = True
         if name in V.DYNAMIC_MAGICS:
             self.facts.dynamic = True
+        if name == "matplotlib" and len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
+            words = str(node.args[1].value).split()
+            self.facts.interactive_backend = bool(words) and words[0] in V.INTERACTIVE_BACKENDS
         if kind == "cell" and name == "capture" and len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
             # ``%%capture out`` binds ``out`` to the captured output.
             words = [w for w in str(node.args[1].value).split() if not w.startswith("-")]

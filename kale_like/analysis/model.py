@@ -57,6 +57,7 @@ class StatementFacts:
     rng: bool = False
     rng_seed: bool = False
     dynamic: bool = False
+    interactive_backend: bool = False  # %matplotlib notebook/widget: figures stay open across cells
     replayed: bool = True  # a definition later steps re-run (False: its header needs notebook values)
     module_state: set[str] = field(default_factory=set)  # top-level packages whose module state may change
     module_reads: set[str] = field(default_factory=set)  # top-level packages whose state is read

@@ -67,6 +67,8 @@ sympy numbers typing dataclasses enum pathlib copy pprint IPython uncertainties
 DYNAMIC_CALLS = frozenset({"eval", "exec", "globals", "locals", "vars", "__import__"})
 DYNAMIC_MAGICS = frozenset({"run", "store", "who", "who_ls", "whos", "reset", "reset_selective",
                             "load", "xdel", "recall", "rerun", "macro"})
+# ``%matplotlib`` backends whose figures stay open and update across cells.
+INTERACTIVE_BACKENDS = frozenset({"notebook", "nbagg", "widget", "ipympl"})
 # Magics whose argument is Python code we must analyze.
 CODE_MAGICS = frozenset({"time", "timeit", "prun", "capture", "debug"})
 CONFIG_MAGICS = frozenset({"matplotlib", "config", "env", "load_ext", "reload_ext", "autoreload",

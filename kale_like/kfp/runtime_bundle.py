@@ -27,7 +27,7 @@ RUNTIME_MODULES = (
     "errors.py", "pipeline.py",
     "runtime/kfp_entry.py", "runtime/child.py", "runtime/capture.py", "runtime/fdcapture.py", "runtime/spec.py",
     "runtime/file_audit.py", "runtime/memory.py", "runtime/fingerprint.py", "runtime/modstate.py",
-    "runtime/warning_events.py", "marshal/checksum.py", "marshal/deferred.py", "marshal/mainref.py",
+    "runtime/warning_events.py", "runtime/live.py", "marshal/checksum.py", "marshal/deferred.py", "marshal/mainref.py",
     "marshal/__init__.py", "marshal/arrays.py", "marshal/builtin.py", "marshal/codec.py", "marshal/failures.py",
     "marshal/group.py", "marshal/meta.py", "marshal/model.py", "marshal/publish.py", "marshal/stream.py",
     "marshal/travel.py",

@@ -260,6 +260,11 @@ INTERACTIVE = (
         section("Plot", "plt.plot([1, 2, 3])", "print(len(plt.gca().lines))"),
         section("Back", "%matplotlib inline\nplt.figure()\nplt.plot([3, 2])"),
     )),
+    Pattern("matplotlib_notebook_objects", (
+        section("Backend", "%matplotlib notebook\nimport matplotlib.pyplot as plt", "fig, ax = plt.subplots()"),
+        section("Draw", "ax.plot([1, 2])", "plt.title('t')\nprint(plt.gca() is ax, len(plt.get_fignums()))",
+                "plt.figure()\nprint(len(plt.get_fignums()))"),
+    )),
 )
 
 STATE_PATTERNS = (CALL_MUTATION + MODULE_STATE + FUNCTION_STATE + IDENTITY + DYNAMIC_NAMES + FILE_IMPORTS

@@ -13,9 +13,7 @@ from .patterns import PATTERNS
 
 # Known gaps in the engine, found by this suite and still open (the issue notes list
 # them). Strict: a case that starts passing fails the run until it is removed here.
-_NBAGG = "%matplotlib notebook: the interactive figure's Javascript/HTML outputs land in other cells"
 KNOWN_GAPS = {
-    ("matplotlib_notebook_backend", "cells"): _NBAGG, ("matplotlib_notebook_backend", "headings"): _NBAGG,
 }
 
 
