@@ -228,5 +228,5 @@ def _execute(run: Run, runner: Runner) -> None:
     try:
         result = runner(run.add_event, run.cancel)
         run.add_event(FinishedEvent(result.ok, result.output, result.failure, result.metrics).to_json())
-    except BaseException as exc:  # the thread must always report how the run ended
+    except BaseException as exc:  # noqa: BLE001 - the thread must always report how the run ended
         run.add_event(FinishedEvent(False, None, failure_of(exc)).to_json())

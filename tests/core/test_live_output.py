@@ -73,11 +73,13 @@ def test_cached_steps_do_not_repeat_their_output(tmp_path):
 def test_cli_verbose_prints_each_step_line(tmp_path, code, expected):
     make_notebook((code, ["step:s"]), path=tmp_path / "v.ipynb")
     result = subprocess.run([sys.executable, "-m", "kale_like", "run", str(tmp_path / "v.ipynb"), "--verbose",
-                             "--workdir", str(tmp_path / "work")], capture_output=True, text=True, timeout=300)
+                             "--workdir", str(tmp_path / "work")], capture_output=True, text=True, timeout=300,
+                            check=False)
     assert result.returncode == 0, result.stderr
     assert [line for line in result.stderr.splitlines() if line.startswith("s | ")] == expected
     quiet = subprocess.run([sys.executable, "-m", "kale_like", "run", str(tmp_path / "v.ipynb"), "--no-cache",
-                            "--workdir", str(tmp_path / "work")], capture_output=True, text=True, timeout=300)
+                            "--workdir", str(tmp_path / "work")], capture_output=True, text=True, timeout=300,
+                            check=False)
     assert "s | " not in quiet.stderr
 
 

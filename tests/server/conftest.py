@@ -11,10 +11,10 @@ import pytest
 pytest.importorskip("jupyter_server")
 pytest.importorskip("pytest_jupyter")
 
-from pytest_jupyter.jupyter_server import *  # noqa: E402,F401,F403 - the jp_* fixtures and their hooks
+from pytest_jupyter.jupyter_server import *
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from notebook_builder import build_notebook  # noqa: E402
+from notebook_builder import build_notebook
 
 
 @pytest.fixture

@@ -5,11 +5,11 @@ import pytest
 
 pytest.importorskip("tornado")
 
-from tornado import web  # noqa: E402
+from tornado import web
 
-from kale_like.errors import Location, TagError  # noqa: E402
-from kale_like.server.errors import error_response  # noqa: E402
-from kale_like.server.runs import RunConflict, UnknownRun, run_error_of  # noqa: E402
+from kale_like.errors import Location, TagError
+from kale_like.server.errors import error_response
+from kale_like.server.runs import RunConflict, UnknownRun, run_error_of
 
 
 def test_user_error_is_400_with_its_location():

@@ -116,7 +116,7 @@ async def test_analyze_unsaved_content_follows_tag_edits(jp_fetch, write_noteboo
     assert status == 200, analysis
     assert [s["name"] for s in analysis["steps"]] == ["make", "double", "total"]
     assert analysis["pipeline"]["name"]  # named after the file, not the temp copy's folder
-    assert not list((p for p in os.listdir(os.path.dirname(__file__)) if p.startswith("kale-like-draft")))
+    assert not [p for p in os.listdir(os.path.dirname(__file__)) if p.startswith("kale-like-draft")]
 
 
 async def test_analyze_reports_a_bad_tag_as_a_diagnostic_on_its_cell(jp_fetch, write_notebook):
@@ -230,6 +230,7 @@ async def test_a_kubeflow_run_reports_each_step_through_kfp_client_and_links_its
     assert all(r.headers.get("authorization") == "Bearer t0k" for r in fake.requests if r.route)
     assert sum(r.route == "/apis/v2beta1/runs/{run_id}" for r in fake.requests) == 5
     status, history = await call(jp_fetch, "GET", "runs", params={"path": "demo.ipynb"})
+    assert status == 200
     assert history[0]["kfp_run_id"] == submitted["run_id"] and history[0]["state"] == "succeeded"
     assert history[0]["steps"]["double"]["state"] == "succeeded"
 
@@ -238,7 +239,7 @@ async def test_a_kubeflow_run_reports_each_step_through_kfp_client_and_links_its
 async def test_a_kubeflow_run_that_does_not_succeed_says_so(jp_fetch, write_notebook, fake_kfp, tmp_path,
                                                            monkeypatch, final, state):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    fake, url = fake_kfp(["RUNNING", final], [{"make": "RUNNING"}, {"make": final, "double": "SKIPPED"}])
+    _, url = fake_kfp(["RUNNING", final], [{"make": "RUNNING"}, {"make": final, "double": "SKIPPED"}])
     write_notebook("demo.ipynb", TWO_STEPS)
     run = await start_run(jp_fetch, "demo.ipynb", backend="kfp", kfp={"host": url})
     events = await events_of(jp_fetch, run["id"])
@@ -278,7 +279,7 @@ async def test_a_kubeflow_submission_that_fails_ends_the_run_with_its_message(jp
     finished = (await events_of(jp_fetch, run["id"]))[-1]
     assert finished["ok"] is False and "cannot reach" in finished["error"]["message"]
     status, body = await call(jp_fetch, "POST", "runs", body={"path": "demo.ipynb", "backend": "kfp", "kfp": "x"})
-    assert status == 400
+    assert status == 400 and "'kfp'" in body["message"]
 
 
 async def test_a_real_local_run_streams_progress_and_writes_the_executed_notebook(jp_fetch, write_notebook,
@@ -320,7 +321,7 @@ async def test_a_failing_step_reports_its_step_cell_and_error(jp_fetch, write_no
     assert "boom" in error["message"]
     assert ("explode", "failed") in {(e["step"], e["state"]) for e in events if e["type"] == "step"}
     status, snapshot = await call(jp_fetch, "GET", "runs", run["id"])
-    assert snapshot["state"] == "failed"
+    assert status == 200 and snapshot["state"] == "failed"
 
 
 async def test_a_run_reading_an_undefined_name_is_refused_unless_forced(jp_fetch, write_notebook):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -46,8 +47,8 @@ async def test_history_survives_a_server_restart_and_marks_runs_it_lost_interrup
     await events_of(jp_fetch, done["id"])
     folder = history.history_dir(str(jp_root_dir / "demo.ipynb"))
     # a run that was going when its server died: recorded as running, followed by no one
-    with open(f"{folder}/{done['id']}.json", encoding="utf-8") as handle:
-        lost = dict(json.load(handle), id="0123456789ab", state="running", started=1.0, result=None)
+    recorded = json.loads(Path(folder, f"{done['id']}.json").read_text(encoding="utf-8"))
+    lost = dict(recorded, id="0123456789ab", state="running", started=1.0, result=None)
     history.save(folder, lost)
 
     jp_serverapp.web_app.settings["kale_like_runs"] = RunRegistry()  # what a restarted server starts with

@@ -5,9 +5,9 @@ import pytest
 
 pytest.importorskip("tornado")
 
-from tornado import web  # noqa: E402
+from tornado import web
 
-from kale_like.server.paths import check_api_path  # noqa: E402
+from kale_like.server.paths import check_api_path
 
 
 @pytest.mark.parametrize("path", ["../x.ipynb", "a/../../x.ipynb", "a/..", "..\\x.ipynb", "/etc/x.ipynb",

@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from notebook_builder import build_notebook  # noqa: E402
+from notebook_builder import build_notebook
 
 LONG_NAME = "a_step_whose_name_is_far_too_long_for_the_panel"
 

@@ -2,6 +2,8 @@
 step colours and long names (issue 10, items 2, 3 and 5)."""
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from .conftest import Lab
@@ -58,7 +60,7 @@ def test_invalid_tag_fix_rename_skip_and_popups(page, lab: Lab):
 
     # neighbouring steps never share a colour; a long name is cut with an ellipsis, whole on hover
     colors = [cell_color(page, n) for n in (1, 2, 3, 4)]
-    assert all(colors) and all(a != b for a, b in zip(colors, colors[1:])), colors
+    assert all(colors) and all(a != b for a, b in itertools.pairwise(colors)), colors
     long = panel.locator(f'li.kale-like-step[data-step="{LONG_NAME}"] .kale-like-name')
     assert long.get_attribute("title") == LONG_NAME
     assert long.evaluate("n => n.scrollWidth > n.clientWidth")
