@@ -457,4 +457,14 @@ describe('live output, history and outputs back', () => {
     ];
     expect(matchExecutedCells(open, executed)).toEqual([0, null, 3, 4, null]);
   });
+
+  it('cancels a run listed in the history that another tab started', async () => {
+    const client = fakeClient();
+    const model = new PipelineModel({ client });
+    model.setDocument(new FakeDocument([['step:make']]));
+    await model.cancelRun('other1');
+    expect(client.calls).toContain('cancel other1');
+    expect(client.calls.filter(c => c.startsWith('history')).length).toBeGreaterThan(0);
+    expect(model.run).toBeNull(); // the panel's own run is untouched
+  });
 });
