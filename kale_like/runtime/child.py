@@ -24,6 +24,7 @@ from .fdcapture import FdCapture
 from .live import LiveWriter
 from .file_audit import FileAudit
 from .memory import limit_memory, over_limit_message
+from .fingerprint import fingerprint
 from .modstate import PREFIX as MODULE_PREFIX, ModuleState, packages
 from .spec import EXIT_NO_SPACE, CellRecord, StepReport, StepSpec
 
@@ -116,6 +117,7 @@ def execute(spec: StepSpec) -> StepReport:
         if not _load_inputs(shell, spec, report, modules):
             return report
         modules.remember(packages(spec.outputs))
+        watched = _watch(shell, spec)
         _activate_inline_figures()
         injects = bool(spec.parameters or spec.inject)
         if not spec.cells and injects:
@@ -126,6 +128,7 @@ def execute(spec: StepSpec) -> StepReport:
             if injects and position == len(spec.cells) - 1:
                 _inject(shell, spec)  # papermill's injected-parameters cell
         report.metrics = _metrics(shell, spec)
+        report.unpredicted = _changed(shell, watched)
         _save_outputs(shell, spec, report, modules)
         return report
     finally:
@@ -134,6 +137,26 @@ def execute(spec: StepSpec) -> StepReport:
         if SINK.live is not None:
             SINK.live.close()
             SINK.live = None
+
+
+def _watch(shell: StepShell, spec: StepSpec) -> dict[str, tuple[int, int]]:
+    """Fingerprints of the inputs the plan says this step only reads (the run's safety net
+    behind the static analysis: a change found after the cells is reported, never silent)."""
+    keep = set(spec.outputs)
+    return {name: (id(shell.user_ns[name]), fingerprint(shell.user_ns[name]))
+            for name in spec.inputs if name not in keep and not name.startswith("__") and name in shell.user_ns}
+
+
+def _changed(shell: StepShell, watched: dict[str, tuple[int, int]]) -> list[str]:
+    changed = []
+    for name, (ident, before) in watched.items():
+        value = shell.user_ns.get(name, _GONE)
+        if value is not _GONE and id(value) == ident and fingerprint(value) != before:
+            changed.append(name)
+    return changed
+
+
+_GONE = object()
 
 
 def _activate_inline_figures() -> None:

@@ -51,6 +51,10 @@ def fingerprint(value: object, budget: int = 2000) -> int:
             closure = getattr(item, "__closure__", None)
             if closure:
                 todo.extend(_cell_contents(closure))
+            owner = getattr(item, "__self__", None)  # a bound method reaches its object
+            if owner is not None and not isinstance(owner, type) and type(owner).__module__ != "builtins" or \
+                    isinstance(owner, (list, dict, set)):
+                todo.append(owner)
     return hash(tuple(map(_hashable, parts)))
 
 

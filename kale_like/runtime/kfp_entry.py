@@ -83,6 +83,10 @@ def run_step(step: str, *, shared: Iterable[tuple[int, CellCode]] = (),
             metrics.log_metric(name, value)
     _write_documents(step, report, shared_cells + step_cells, notebook, html, html_mode)
     _echo(report)
+    if report.unpredicted:
+        from .spec import unpredicted_message
+
+        print(f"kale_like: warning: {unpredicted_message(step, report.unpredicted)}", file=sys.stderr, flush=True)
     shutil.rmtree(scratch, ignore_errors=True)
     if not report.ok:
         print(_located(step, report.error or {}), file=sys.stderr, flush=True)

@@ -62,3 +62,12 @@ class StepReport:
     saved: dict[str, dict] = field(default_factory=dict)  # output_groups directory -> GroupInfo fields
     files_read: dict[str, int] = field(default_factory=dict)  # under workdir -> cell number (file_audit)
     files_written: list[str] = field(default_factory=list)    # under workdir, written by the cells
+    unpredicted: list[str] = field(default_factory=list)  # inputs the cells changed though the plan said they would not
+
+
+def unpredicted_message(step: str, names: list[str]) -> str:
+    """The one line a run shows when the safety net catches a change the analysis missed."""
+    listed = ", ".join(f"'{n}'" for n in names)
+    return (f"step '{step}' changed {listed} in a way the analysis did not predict: later steps that "
+            f"read {'it' if len(names) == 1 else 'them'} may see the value from before this step "
+            f"(keep the cells that change and read it in one step)")

@@ -17,7 +17,7 @@ from ...contract import EventSink, FinishedEvent, NoticeEvent, RunError, StepSta
 from ...errors import NoSpace, is_no_space
 from ...notebook import Notebook
 from ...pipeline import Step, StepCell
-from ...runtime.spec import EXIT_NO_SPACE, StepSpec
+from ...runtime.spec import EXIT_NO_SPACE, StepSpec, unpredicted_message
 from .. import Abort, RunOptions, RunResult
 from ..base import PlanRun
 from ..defaults import default_output, default_workdir  # noqa: F401 - their old import path
@@ -327,6 +327,8 @@ class LocalRun(PlanRun):
         started = self.started.get(name)
         elapsed = time.perf_counter() - started if started else 0.0
         self.elapsed[name] = elapsed
+        if report.get("unpredicted") and forced_state is None:
+            self.emit(NoticeEvent(unpredicted_message(name, report["unpredicted"]), "warning").to_json())
         if report.get("ok"):
             if forced_state is None:
                 seal(self.workdir, self.keys[name])
