@@ -51,10 +51,14 @@ def _keep_containers_until_exit_code_is_read(with_ca: bool) -> None:
 
 
 def run_to_exit(client: Any, image: str, command: list[str], volumes: dict[str, Any], **run_args: Any) -> int:
-    """Start the container, stream its log, return its real exit code, remove it."""
-    container = client.containers.run(image=image, command=command, detach=True, stdout=True, stderr=True,
-                                      volumes=volumes, auto_remove=False, **run_args)
+    """Start the container, stream its log, return its real exit code, remove it.
+
+    Created and started in two calls (``containers.run`` does both): when the start
+    fails, the created container is still ours to remove."""
+    container = client.containers.create(image=image, command=command, volumes=volumes, auto_remove=False,
+                                         **run_args)
     try:
+        container.start()
         for chunk in container.logs(stream=True, follow=True):
             print(chunk.decode(errors="replace"), end="", flush=True)
         return int(container.wait()["StatusCode"])
