@@ -98,7 +98,8 @@ def render_dockerfile(notebook: str, base: str, requirements: Requirements, ca_b
         + f"RUN export {pip_env}&& cd /opt/kale_like && {install} -c constraints.txt \\\n"
           f" && python3 -m pip install --no-cache-dir{index} --no-deps '{kfp}'"
         + (f" \\\n && rm {CA_FILE}\n" if ca_bundle else "\n")
-        + "RUN python3 -c \"import IPython, dill, kfp.dsl.executor_main\"\n"
+        # As a step imports them: kfp's executor under _KFP_RUNTIME needs none of kfp's dependencies.
+        + "RUN _KFP_RUNTIME=true python3 -c \"import IPython, dill, kfp.dsl.executor_main\"\n"
     )
 
 
