@@ -187,3 +187,15 @@ def test_files_written_by_one_step_are_read_by_a_later_one(engine, step_image, t
                   "n = 5\nprint(n)", "import pandas as pd\nprint(pd.read_csv('made.csv').a.sum() + n)")
     assert_faithful(path, split="cells", extra_args=["--backend", "kfp-docker", "--image", step_image])
     assert _left_over(engine) == []
+
+
+def test_steps_run_without_network(engine, step_image, tmp_path):
+    path = _write(tmp_path / "net", "import socket\ntry:\n    socket.create_connection(('10.255.255.1', 80), timeout=3)\n"
+                  "    print('online')\nexcept OSError:\n    print('offline', [n for _, n in socket.if_nameindex()])")
+    out = tmp_path / "o.ipynb"
+    result = subprocess.run([sys.executable, "-m", "kale_like", "run", str(path), "--backend", "kfp-docker",
+                             "--image", step_image, "--out", str(out), "--workdir", str(tmp_path / "w")],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert nbformat.read(out, as_version=4).cells[0].outputs[0]["text"] == "offline ['lo']\n"
+    assert _left_over(engine) == []
