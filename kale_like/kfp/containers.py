@@ -55,8 +55,9 @@ def run_to_exit(client: Any, image: str, command: list[str], volumes: dict[str, 
 
     Created and started in two calls (``containers.run`` does both): when the start
     fails, the created container is still ours to remove."""
+    # detach: a container created attached waits, under podman, for a client to attach before it starts.
     container = client.containers.create(image=image, command=command, volumes=volumes, auto_remove=False,
-                                         **run_args)
+                                         detach=True, **run_args)
     try:
         container.start()
         for chunk in container.logs(stream=True, follow=True):
