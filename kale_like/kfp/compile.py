@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from ..build import Plan
 from ..errors import KaleLikeError, PipelineError
 from ..runtime.kfp_entry import cell_text
-from .header import comment_text, pipeline_header
-from .files import FILES_DIR, VOLUME_MANIFEST, FilePlan, plan_files
 from .codegen import PIPELINE_FUNCTION, GeneratedModule, StepComponent, generate_module
+from .files import FILES_DIR, VOLUME_MANIFEST, FilePlan, plan_files
+from .header import comment_text, pipeline_header
 from .inputs import ParameterPlan
 from .options import CompileOptions, resolve_image
 from .requirements import STEP_RUNTIME, Requirements, find_requirements, pin

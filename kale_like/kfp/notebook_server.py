@@ -26,7 +26,7 @@ def notebook_server_image(environ: dict[str, str] | None = None, read_pod: Any =
     namespace = _namespace(prefix)
     try:
         pod = (read_pod or _read_pod)(pod_name, namespace)
-    except Exception:  # noqa: BLE001 - no API access (RBAC, no kubernetes client): not known
+    except Exception:
         return None
     return container_image(pod, notebook)
 

@@ -18,8 +18,8 @@ import gzip
 import hashlib
 import os
 import shutil
+from collections.abc import Iterator
 from types import SimpleNamespace
-from typing import Iterator
 
 from .. import __version__
 

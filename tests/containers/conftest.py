@@ -8,7 +8,6 @@ everything else is built cold, as on a fresh CI machine.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,8 +22,8 @@ for path in (str(HERE), str(TESTS)):
     if path not in sys.path:
         sys.path.insert(0, path)
 
-import engine as podman_engine  # noqa: E402
-from notebook_builder import build_notebook  # noqa: E402
+import engine as podman_engine
+from notebook_builder import build_notebook
 
 STEP_IMAGE = "localhost/kl-step:test"
 TIMINGS: dict[str, float] = {}
@@ -65,8 +64,7 @@ def engine():
             else:
                 os.environ[key] = value
         podman_engine.stop_engine(started)
-        started.podman("system", "reset", "--force", check=False, timeout=300)
-        shutil.rmtree(root, ignore_errors=True)
+        podman_engine.remove_engine_folder(started)
         if TIMINGS:
             print("\ncontainer timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in TIMINGS.items()))
 

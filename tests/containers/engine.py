@@ -81,7 +81,7 @@ def write_configs(root: Path) -> dict[str, str]:
 def start_engine(root: Path, ready_timeout: float = 60) -> Engine:
     env = write_configs(root)
     sock = root / "podman.sock"
-    log = open(root / "service.log", "w", encoding="utf-8")  # noqa: SIM115 - closed with the service
+    log = open(root / "service.log", "w", encoding="utf-8")
     process = subprocess.Popen(["podman", "system", "service", "--time=0", f"unix://{sock}"], env=env,
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     env = dict(env, DOCKER_HOST=f"unix://{sock}")
@@ -126,6 +126,17 @@ def stop_engine(engine: Engine) -> None:
         os.killpg(engine.service_pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+def remove_engine_folder(engine: Engine) -> None:
+    """Every container, image and layer of the engine, then its folder. podman keeps its
+    overlay folder mounted onto itself; ``system reset`` unmounts it, a lazy unmount is the
+    fallback when the reset fails (a container stuck in the engine)."""
+    engine.podman("system", "reset", "--force", check=False, timeout=300)
+    overlay = engine.root / "storage" / "overlay"
+    if os.path.ismount(overlay):
+        subprocess.run(["umount", "-l", str(overlay)], capture_output=True, check=False)
+    shutil.rmtree(engine.root, ignore_errors=True)
 
 
 # --- the base image ------------------------------------------------------------------------------

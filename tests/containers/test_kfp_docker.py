@@ -7,8 +7,6 @@ Debian python3 base, or with no image at all in the plain base, installing at st
 """
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
 import time
@@ -17,7 +15,6 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import TIMINGS
-
 from faithfulness.harness import assert_faithful
 from notebook_builder import build_notebook
 

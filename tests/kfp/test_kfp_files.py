@@ -100,7 +100,7 @@ def test_files_a_local_run_opened_are_shipped_too(tmp_path, monkeypatch):
 def test_files_a_step_writes_travel_to_the_step_that_reads_them(tmp_path):
     path = write_notebook(tmp_path, "with open('table.txt', 'w') as out:\n    out.write('a b')", "x = 2",
                           "print(open('table.txt').read(), x)")
-    compiled, ir, _ = compile_ir(path, split="cells", image="registry.example/step:1")
+    _, ir, _ = compile_ir(path, split="cells", image="registry.example/step:1")
     reader = ir["root"]["dag"]["tasks"]["cell-3"]
     source = reader["inputs"]["artifacts"]["kale_files_in"]["taskOutputArtifact"]
     assert source == {"outputArtifactKey": "kale_files", "producerTask": "cell-1"}
