@@ -64,6 +64,9 @@ def write_configs(root: Path) -> dict[str, str]:
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     nofile = hard if hard != resource.RLIM_INFINITY else 1048576
     containers = root / "containers.conf"
+    # Private tmp_dir and volume_path: the defaults (/run/libpod, …) are shared by every engine on
+    # the machine, and ``podman system reset`` at the end would delete them under the others.
+    (root / "libpod-tmp").mkdir(exist_ok=True)
     # Explicit ulimits: podman would raise nofile to a value this sandbox forbids (no CAP_SYS_RESOURCE).
     # runc, cgroupfs: crun fails here with "cgroups in hybrid mode not supported".
     containers.write_text(
@@ -71,6 +74,8 @@ def write_configs(root: Path) -> dict[str, str]:
         f'default_ulimits = ["nofile={nofile}:{nofile}", "nproc=32768:32768"]\n'
         'netns = "none"\n'
         "[engine]\n"
+        f'tmp_dir = "{root / "libpod-tmp"}"\n'
+        f'volume_path = "{root / "volumes"}"\n'
         'runtime = "runc"\n'
         'cgroup_manager = "cgroupfs"\n'
         'events_logger = "file"\n', encoding="utf-8")
