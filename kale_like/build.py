@@ -5,7 +5,8 @@ from __future__ import annotations
 import ast
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
 
 from .analysis.cells import CellAnalysis, analyze_cells
 from .analysis.findings import Finding
@@ -14,7 +15,7 @@ from .flow import PSEUDO, FlowResult, compute_flow
 from .notebook import Cell, Notebook
 from .parameters import check_names
 from .pipeline import Parameter, Pipeline, Snippet, Step, StepCell, StepInput, StepSettings
-from .splitting import Split, StepDraft, split_notebook
+from .splitting import Split, StepDraft, merge_for_travel, split_notebook
 from .undefined import undefined_name_findings, with_execution_counts
 
 
@@ -28,6 +29,17 @@ class Plan:
     strategy: str
     skipped_cells: tuple[int, ...]
     shared_cells: tuple[int, ...]
+    analyses: Mapping[int, CellAnalysis] = field(default_factory=dict, compare=False, repr=False)
+    """What the analysis found per cell index (every step and shared cell): code generation
+    reads it instead of analysing the cells again."""
+    import_context: Any = field(default=None, compare=False, repr=False)
+
+    def analyses_of(self, indices: list[int]) -> tuple[dict[int, CellAnalysis], Any]:
+        """These cells' analysis as the plan was built from it (analysed again only for a
+        plan made without one) and the import context it was made in."""
+        if self.import_context is not None and all(i in self.analyses for i in indices):
+            return {i: self.analyses[i] for i in indices}, self.import_context
+        return analyze_cells([self.notebook.cells[i] for i in indices])
 
 
 def build_plan(notebook: Notebook, split: str = "auto", overrides: dict | None = None) -> Plan:
@@ -46,7 +58,8 @@ def build_plan(notebook: Notebook, split: str = "auto", overrides: dict | None =
     flow = compute_flow(drafts, analyses, names)
     if drafts.strategy != "tags":
         while flow.travel_problems:
-            drafts = _merge_for_travel(drafts, flow)
+            _, _, producer, consumer, _, _ = flow.travel_problems[0]
+            drafts = merge_for_travel(drafts, producer, consumer)
             flow = compute_flow(drafts, analyses, names)
     findings = [a.syntax_error for a in analyses.values() if a.syntax_error] + flow.findings
     findings += [note for a in analyses.values() for note in a.notes] + drafts.notes
@@ -65,7 +78,8 @@ def build_plan(notebook: Notebook, split: str = "auto", overrides: dict | None =
                             hint="put the cells that use it in one step, or split with --split auto")
     pipeline = _pipeline(notebook, drafts, analyses, flow, parameters)
     return Plan(notebook, pipeline, tuple(findings), drafts.strategy,
-                tuple(c.index for c in drafts.skipped), tuple(c.index for c in drafts.shared_cells))
+                tuple(c.index for c in drafts.skipped), tuple(c.index for c in drafts.shared_cells),
+                analyses, context)
 
 
 def _pipeline(notebook: Notebook, drafts: Split, analyses: dict[int, CellAnalysis], flow: FlowResult,
@@ -194,18 +208,6 @@ def _travel_findings(flow: FlowResult) -> list[Finding]:
                     f"variable '{name}' ({kind}) is made in step '{producer}' but used in step '{consumer}': "
                     f"a {kind} cannot be passed between steps", cell or None, line or None, consumer)
             for name, kind, producer, consumer, cell, line in flow.travel_problems]
-
-
-def _merge_for_travel(drafts: Split, flow: FlowResult) -> Split:
-    """With automatic splitting, join the steps from producer to consumer of a value that cannot travel."""
-    name, kind, producer, consumer, _, _ = flow.travel_problems[0]
-    names = [d.name for d in drafts.steps]
-    lo, hi = sorted((names.index(producer), names.index(consumer)))
-    merged = StepDraft(name=drafts.steps[lo].name, kind="code",
-                       cells=sorted([c for d in drafts.steps[lo:hi + 1] for c in d.cells], key=lambda c: c.index),
-                       prev=[p for d in drafts.steps[lo:hi + 1] for p in d.prev if p not in names[lo:hi + 1]])
-    steps = drafts.steps[:lo] + [merged] + drafts.steps[hi + 1:]
-    return replace(drafts, steps=steps)
 
 
 def _without_old_injection(notebook: Notebook) -> Notebook:

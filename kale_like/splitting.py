@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .analysis.findings import Finding
 from .errors import Location, TagError
@@ -168,3 +168,14 @@ def _check_prev(split: Split) -> None:
                 raise TagError(f"prev:{prev} names a step that does not exist",
                                Location(cell=cell.number if cell else None, step=draft.name),
                                hint=f"steps are: {', '.join(sorted(known))}")
+
+
+def merge_for_travel(drafts: Split, producer: str, consumer: str) -> Split:
+    """Join the steps from ``producer`` to ``consumer`` of a value that cannot travel between
+    them (automatic splitting only: the cut was ours to choose)."""
+    names = [d.name for d in drafts.steps]
+    lo, hi = sorted((names.index(producer), names.index(consumer)))
+    merged = StepDraft(name=drafts.steps[lo].name, kind="code",
+                       cells=sorted([c for d in drafts.steps[lo:hi + 1] for c in d.cells], key=lambda c: c.index),
+                       prev=[p for d in drafts.steps[lo:hi + 1] for p in d.prev if p not in names[lo:hi + 1]])
+    return replace(drafts, steps=drafts.steps[:lo] + [merged] + drafts.steps[hi + 1:])

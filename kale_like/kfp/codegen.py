@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from .. import __version__
-from ..analysis.cells import analyze_cells
 from ..analysis.ipython_source import to_python
 from ..backends.executed import execution_plan
 from ..build import Plan
@@ -98,7 +97,7 @@ def generate_module(plan: Plan, options: CompileOptions, *, stem: str, packages:
     """
     pipeline = plan.pipeline
     indices = sorted({i for s in pipeline.steps for i in [*(c.cell_index for c in s.cells), *s.prelude_cells]})
-    analyses, ctx = analyze_cells([plan.notebook.cells[i] for i in indices])
+    analyses, ctx = plan.analyses_of(indices)
     parameters = plan_parameters(plan, options.parameters)
     context = _Context(
         plan=plan, options=options, parameters=parameters, types=ArtifactTypes(pipeline, analyses, ctx),

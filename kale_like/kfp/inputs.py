@@ -102,10 +102,7 @@ def _computed_names(plan: Plan, step: Step | None) -> tuple[set[str], bool]:
     whether the cells are nothing but literal assignments (then they print nothing)."""
     if step is None or not step.cells:
         return set(), True
-    from ..analysis.cells import analyze_cells
-
-    cells = [plan.notebook.cells[c.cell_index] for c in step.cells]
-    analyses, _ = analyze_cells(cells)
+    analyses, _ = plan.analyses_of([c.cell_index for c in step.cells])
     computed: set[str] = set()
     pure = True
     for analysis in analyses.values():
