@@ -69,6 +69,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
     from .backends import backend_names
+    from .splitting import SPLITS
 
     parser = argparse.ArgumentParser(prog="kale-like", description="Turn a Jupyter notebook into a pipeline.")
     parser.add_argument("--version", action="version", version=f"kale-like {__version__}")
@@ -76,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the notebook as a local pipeline")
     run.add_argument("notebook")
     run.add_argument("--out", help="executed notebook to write (default: NOTEBOOK.executed.ipynb)")
-    run.add_argument("--split", default="auto", choices=["auto", "tags", "cells", "headings"], help=SPLIT_HELP)
+    run.add_argument("--split", default="auto", choices=SPLITS, help=SPLIT_HELP)
     _parameter_options(run)
     run.add_argument("--jobs", type=int, help="steps to run at once (default: number of CPUs)")
     run.add_argument("--no-cache", action="store_true", help="re-run every step")
@@ -95,11 +96,11 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
     validate = sub.add_parser("validate", help="static checks only")
     validate.add_argument("notebook")
-    validate.add_argument("--split", default="auto", choices=["auto", "tags", "cells", "headings"], help=SPLIT_HELP)
+    validate.add_argument("--split", default="auto", choices=SPLITS, help=SPLIT_HELP)
     validate.set_defaults(handler=_validate)
     graph = sub.add_parser("graph", help="show the steps, their inputs/outputs and edges")
     graph.add_argument("notebook")
-    graph.add_argument("--split", default="auto", choices=["auto", "tags", "cells", "headings"], help=SPLIT_HELP)
+    graph.add_argument("--split", default="auto", choices=SPLITS, help=SPLIT_HELP)
     graph.add_argument("--format", default="text", choices=["text", "dot", "mermaid", "json"])
     graph.set_defaults(handler=_graph)
     _extensions(sub)

@@ -9,7 +9,8 @@ import argparse
 import os
 import sys
 
-SPLITS = ["auto", "tags", "cells", "headings"]
+from ..splitting import SPLITS
+
 
 
 def register(sub) -> None:

@@ -31,6 +31,7 @@ const IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/;
 const GPU_KEYS = ['nvidia.com/gpu', 'amd.com/gpu'];
 
 const NAMED_PREFIXES = ['step', 'block', 'prev'];
+const EMPTY_KALE_BLOCK = 'block:';
 
 const ROLE_OF_TAG: Record<string, CellRole> = {
   imports: 'imports',
@@ -86,7 +87,8 @@ export function readCellTags(tags: ReadonlyArray<string>): ICellTags {
   };
   for (const raw of tags) {
     const tag = String(raw).trim();
-    if (tag) {
+    // Kale's panel writes "block:" on a cell whose step name was cleared: no tag, as kale_like reads it.
+    if (tag && tag !== EMPTY_KALE_BLOCK) {
       readOne(tag, parsed);
     }
   }
