@@ -67,7 +67,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from ._version import __version__
     from .backends import backend_names
     from .splitting import SPLITS
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from .. import __version__
+from .._version import __version__
 from ..analysis.ipython_source import to_python
 from ..backends.executed import execution_plan
 from ..build import Plan

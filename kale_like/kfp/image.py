@@ -24,7 +24,7 @@ import re
 import shutil
 from dataclasses import dataclass
 
-from .. import __version__
+from .._version import __version__
 from ..errors import KaleLikeError
 from ..notebook import Notebook
 from ..notebook.tags import IMAGE_REF

@@ -21,7 +21,7 @@ import shutil
 from collections.abc import Iterator
 from types import SimpleNamespace
 
-from .. import __version__
+from .._version import __version__
 
 RUNTIME_MODULES = (
     "errors.py", "pipeline.py",
