@@ -139,7 +139,7 @@ def execute(spec: StepSpec) -> StepReport:
             SINK.live = None
 
 
-def _watch(shell: StepShell, spec: StepSpec) -> dict[str, tuple[int, int]]:
+def _watch(shell: StepShell, spec: StepSpec) -> dict[str, tuple[int, int | None]]:
     """Fingerprints of the inputs the plan says this step only reads (the run's safety net
     behind the static analysis: a change found after the cells is reported, never silent)."""
     keep = set(spec.outputs)
@@ -147,11 +147,11 @@ def _watch(shell: StepShell, spec: StepSpec) -> dict[str, tuple[int, int]]:
             for name in spec.inputs if name not in keep and not name.startswith("__") and name in shell.user_ns}
 
 
-def _changed(shell: StepShell, watched: dict[str, tuple[int, int]]) -> list[str]:
+def _changed(shell: StepShell, watched: dict[str, tuple[int, int | None]]) -> list[str]:
     changed = []
     for name, (ident, before) in watched.items():
         value = shell.user_ns.get(name, _GONE)
-        if value is not _GONE and id(value) == ident and fingerprint(value) != before:
+        if value is not _GONE and id(value) == ident and before is not None and fingerprint(value) != before:
             changed.append(name)
     return changed
 

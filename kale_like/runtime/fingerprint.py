@@ -18,7 +18,15 @@ _SAMPLES = 16
 _SAMPLE_BYTES = 256
 
 
-def fingerprint(value: object, budget: int = 2000) -> int:
+def fingerprint(value: object, budget: int = 2000) -> int | None:
+    """A number that changes when the value changes; None when it cannot be taken."""
+    try:
+        return _fingerprint(value, budget)
+    except Exception:  # noqa: BLE001 - a value we cannot look into is never a false alarm
+        return None
+
+
+def _fingerprint(value: object, budget: int) -> int:
     parts: list[Any] = []
     seen: set[int] = set()
     todo = [value]
@@ -44,7 +52,9 @@ def fingerprint(value: object, budget: int = 2000) -> int:
         elif isinstance(item, (list, tuple, set, frozenset)):
             parts.append(len(item))
             todo.extend(list(item)[:budget])
-        else:
+        elif _own_state(item):
+            # Only the notebook's own objects are looked into: library objects (figures,
+            # estimators) keep caches that change when they are merely read.
             attributes = getattr(item, "__dict__", None)
             if isinstance(attributes, dict):
                 todo.append(attributes)
@@ -56,6 +66,11 @@ def fingerprint(value: object, budget: int = 2000) -> int:
                     isinstance(owner, (list, dict, set)):
                 todo.append(owner)
     return hash(tuple(map(_hashable, parts)))
+
+
+def _own_state(item: object) -> bool:
+    module = getattr(type(item), "__module__", "")
+    return module in ("__main__", "types", "builtins", "functools") or callable(item)
 
 
 def _hashable(part: Any) -> Any:
@@ -89,7 +104,7 @@ def _buffer_sample(item: object) -> tuple | None:
             values = item.to_numpy()
         except Exception:  # noqa: BLE001 - mixed frames that cannot be one array: shape only
             return (item.shape,)
-        labels = tuple(map(str, getattr(item, "columns", [item.name])))[:200]
+        labels = tuple(map(str, item.columns if isinstance(item, pandas.DataFrame) else [item.name]))[:200]
         sample = _buffer_sample(values) if not values.dtype.hasobject else (len(values), str(values[:8]))
         return (item.shape, labels, sample)
     if isinstance(item, (bytes, bytearray, memoryview)):

@@ -2,8 +2,8 @@
 where the analysis did not predict it is reported in one clear line, never silently.
 
 The notebooks change a value through paths no static rule follows (an element reached
-through ``next(iter(...))``, a bound method kept in another object's attribute, a
-method looked up with ``getattr``); each run must either pass the change on or name the
+through ``next(iter(...))``, a lambda
+filling the accumulator of ``functools.reduce``, a method looked up with ``getattr``); each run must either pass the change on or name the
 step and the variable in one line. Fingerprints themselves are checked directly: cheap on a
 large array, and blind to nothing the notebooks here do.
 """
@@ -24,10 +24,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 UNSEEN_CHANGES = {
     "element_through_next": (["d = {'k': [1]}", "next(iter(d.values())).append(2)", "print(d)"], "d"),
-    "method_kept_in_an_attribute": ([
-        "from types import SimpleNamespace\nbox = []\nhooks = SimpleNamespace(add=box.append)",
-        "getattr(hooks, 'add')(5)\nhooks2 = 1",
-        "print(box)"], "box"),
+    "filled_inside_reduce": (["import functools\nxs = []",
+                              "functools.reduce(lambda acc, x: acc.append(x) or acc, [1, 2], xs)", "print(xs)"], "xs"),
     "method_found_by_getattr": (["xs = [1]", "getattr(xs, 'append')(3)", "print(xs)"], "xs"),
 }
 
@@ -55,10 +53,10 @@ def test_an_unpredicted_change_is_reported_in_one_line(case, tmp_path):
                       .cells[-1].outputs)
     faithful = printed.strip() not in ("{'k': [1]}", "[]", "[1]")
     # Either the change reached the reader, or the run said so in one line naming the step
-    # and what changed (the variable, or the value holding a way to it).
+    # and the variable.
     assert faithful or (len(lines) == 1 and "step 'cell_2'" in lines[0] and "'" in lines[0]), result.stderr
     if not faithful:
-        assert f"'{variable}'" in lines[0] or "'hooks'" in lines[0], lines[0]
+        assert f"'{variable}'" in lines[0], lines[0]
 
 
 def test_a_step_that_changes_nothing_reports_nothing(tmp_path):

@@ -327,8 +327,9 @@ class LocalRun(PlanRun):
         started = self.started.get(name)
         elapsed = time.perf_counter() - started if started else 0.0
         self.elapsed[name] = elapsed
-        if report.get("unpredicted") and forced_state is None:
-            self.emit(NoticeEvent(unpredicted_message(name, report["unpredicted"]), "warning").to_json())
+        missed = self._read_later(name, report.get("unpredicted") or [])
+        if missed and forced_state is None:
+            self.emit(NoticeEvent(unpredicted_message(name, missed), "warning").to_json())
         if report.get("ok"):
             if forced_state is None:
                 seal(self.workdir, self.keys[name])
@@ -336,6 +337,12 @@ class LocalRun(PlanRun):
             self._set(name, forced_state or StepState.SUCCEEDED, elapsed)
         else:
             self._fail(name, RunError.from_report(report.get("error") or {"message": "failed"}, name))
+
+    def _read_later(self, name: str, changed: list[str]) -> list[str]:
+        """The changed names a later step reads (from another producer): only those diverge."""
+        position = self.pipeline.step(name).first_cell
+        later = {i.name for s in self.pipeline.steps if s.first_cell > position for i in s.inputs}
+        return [n for n in changed if n in later]
 
     def _skip_rest(self, pending: list[str]) -> None:
         for name in pending:
