@@ -108,7 +108,8 @@ def run(path: str | os.PathLike, *, out: str | None = None, split: str = "auto",
 
     def located(event: dict) -> None:
         if event.get("error"):
-            event = {**event, "error": locate_error(RunError.from_report(event["error"]), found).to_json()}
+            located_error = locate_error(RunError.from_report(event["error"]), found)
+            event = {**event, "error": located_error.to_json() if located_error else None}
         sink(event)
 
     result = get_backend(backend).run(found, options, located, cancel)

@@ -18,5 +18,7 @@ class KfpSubmitBackend:
     def run(self, plan: Plan, options: RunOptions, on_event: EventSink, cancel: Any = None) -> RunResult:
         from ..kfp.submit import submit_plan
 
-        submission = submit_plan(plan, parameters=dict(options.parameters), **options.target)
+        target = options.target
+        submission = submit_plan(plan, parameters=dict(options.parameters), host=target.get("host"),
+                                 namespace=target.get("namespace"), token=target.get("token"))
         return RunResult(ok=True, output=getattr(submission, "run_url", None))

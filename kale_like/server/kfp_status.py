@@ -61,10 +61,10 @@ def follow(client: Any, run_id: str, steps: list[str], on_event: Callable[[dict]
     terminated_at: float | None = None
     while True:
         run = client.get_run(run_id)
-        for step, (state, seconds) in step_states(run, steps).items():
-            if seen.get(step) != state:
-                seen[step] = state
-                on_event(StepEvent(step, state, seconds).to_json())
+        for step, (step_state, seconds) in step_states(run, steps).items():
+            if seen.get(step) != step_state:
+                seen[step] = step_state
+                on_event(StepEvent(step, step_state, seconds).to_json())
         state = str(getattr(run, "state", None) or "PENDING")
         if state in FINAL_RUN_STATES:
             return state
