@@ -10,7 +10,7 @@ from .backends import RunOptions, RunResult, get_backend, prepare
 from .build import Plan, build_plan
 from .contract import RunError
 from .errors import KaleLikeError, Location, UndefinedNameError
-from .notebook import load_notebook
+from .notebook import Notebook, load_notebook
 
 
 def plan(path: str | os.PathLike, split: str = "auto", parameters: dict | None = None) -> Plan:
@@ -61,10 +61,11 @@ def locate_error(error: RunError | None, found: Plan) -> RunError | None:
     return replace(error, execution_count=count)
 
 
-def analyze(path: str | os.PathLike, split: str = "auto") -> dict[str, Any]:
-    """JSON-ready description of the pipeline a notebook becomes, with diagnostics."""
+def analyze(source: str | os.PathLike | Notebook, split: str = "auto") -> dict[str, Any]:
+    """JSON-ready description of the pipeline a notebook (a file, or a notebook already read)
+    becomes, with diagnostics."""
     try:
-        found = plan(path, split)
+        found = build_plan(source, split) if isinstance(source, Notebook) else plan(source, split)
     except KaleLikeError as exc:
         loc = exc.location
         return {"pipeline": None, "steps": [], "edges": [], "diagnostics": [{

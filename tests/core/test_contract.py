@@ -100,3 +100,17 @@ def test_the_location_order_is_step_cell_line_everywhere():
     assert Finding("error", "x", "m", cell=2, line=3, step="s").render().startswith("error: step 's', cell 2, line 3")
     exc = KaleLikeError("m", Location(cell=2, line=3, step="s"))
     assert RunError.from_exception(exc).to_json()["cell"] == 2 and exc.render().startswith("step 's', cell 2")
+
+
+def test_analyze_takes_a_notebook_already_read_and_says_the_same(tmp_path):
+    import nbformat
+
+    from kale_like import api
+    from kale_like.notebook import load_notebook
+    from tests.notebook_builder import build_notebook
+
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(build_notebook(("x = 1", ["step:make"]), ("y = x + 1", ["step:use"])), str(path))
+    from_file = api.analyze(path)
+    assert api.analyze(load_notebook(path)) == from_file
+    assert [s["name"] for s in from_file["steps"]] == ["make", "use"] and from_file["edges"] == [["make", "use"]]
