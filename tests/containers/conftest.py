@@ -8,6 +8,7 @@ everything else is built cold, as on a fresh CI machine.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -52,7 +53,11 @@ def engine():
         pytest.skip("the docker SDK is not installed (pip install 'kale_like[containers]')")
     # A short path: the API socket's path must fit a unix socket address (108 bytes).
     root = Path(tempfile.mkdtemp(prefix="kl-podman-", dir="/tmp"))
-    started = podman_engine.start_engine(root)
+    try:
+        started = podman_engine.start_engine(root)
+    except RuntimeError as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.fail(str(exc), pytrace=False)
     saved = {k: os.environ.get(k) for k in ("DOCKER_HOST", "CONTAINERS_CONF", "CONTAINERS_STORAGE_CONF")}
     os.environ.update({k: started.env[k] for k in saved})  # the runs under test inherit the engine
     try:
