@@ -73,7 +73,7 @@ INTERACTIVE_BACKENDS = frozenset({"notebook", "nbagg", "widget", "ipympl"})
 CODE_MAGICS = frozenset({"time", "timeit", "prun", "capture", "debug"})
 CONFIG_MAGICS = frozenset({"matplotlib", "config", "env", "load_ext", "reload_ext", "autoreload",
                            "aimport", "precision", "cd", "pylab", "colors", "xmode"})
-FILE_MAGICS = frozenset({"writefile", "bash", "sh", "script", "system", "sx", "pip", "conda",
+FILE_MAGICS = frozenset({"writefile", "store", "bash", "sh", "script", "system", "sx", "pip", "conda",
                          "mkdir", "rm", "cp", "mv", "ls", "cat", "less", "more", "pycat", "save",
                          "download", "html", "HTML", "javascript", "js", "svg", "latex", "markdown"})
 

@@ -193,6 +193,9 @@ class KfpLocalRun(PlanRun):
             for index, record in records_of(document).items():
                 records.setdefault(index, record)
             metrics.update(document.get("metadata", {}).get("kale_like", {}).get("metrics") or {})
+        from .local.warnings_once import drop_repeated_warnings
+
+        drop_repeated_warnings(records, [c.source for c in self.plan.notebook.cells])
         return records, metrics
 
     def _settle(self) -> None:

@@ -22,7 +22,9 @@ def step_notebook(step: str, cells: list[dict[str, Any]], summary: dict[str, Any
         "metadata": {"kale_like": {"step": step, **summary},
                      "language_info": {"name": "python"},
                      "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-        "cells": [{"cell_type": "code", "metadata": {"kale_like": {"cell": c["number"]}}, "source": c["source"],
+        "cells": [{"cell_type": "code", "metadata": {"kale_like": {"cell": c["number"], **(
+                       {"warning_events": c["warning_events"]} if c.get("warning_events") else {})}},
+                   "source": c["source"],
                    "outputs": [_clean_output(o) for o in c["outputs"]], "execution_count": c["execution_count"]}
                   for c in cells],
     }
@@ -35,7 +37,8 @@ def records_of(notebook: dict[str, Any]) -> dict[int, dict[str, Any]]:
         number = cell.get("metadata", {}).get("kale_like", {}).get("cell")
         if isinstance(number, int):
             records[number - 1] = {"cell_index": number - 1, "outputs": cell.get("outputs", []),
-                                   "execution_count": cell.get("execution_count")}
+                                   "execution_count": cell.get("execution_count"),
+                                   "warning_events": cell["metadata"]["kale_like"].get("warning_events", [])}
     return records
 
 

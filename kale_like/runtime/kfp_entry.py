@@ -261,7 +261,7 @@ def _write_documents(step: str, report: StepReport, cells: tuple[StepCell, ...],
 
     sources = {c.cell_index: c.source for c in cells}
     ran = [{"number": r.cell_index + 1, "source": sources.get(r.cell_index, ""), "outputs": r.outputs,
-            "execution_count": r.execution_count} for r in report.cells]
+            "execution_count": r.execution_count, "warning_events": r.warning_events} for r in report.cells]
     document = step_notebook(step, ran, {"ok": report.ok, "error": _jsonable(report.error),
                                          "metrics": report.metrics})
     if notebook is not None:

@@ -31,6 +31,7 @@ SUBSET = {  # one split each, chosen to cover mutation, aliasing, hidden state, 
     "closed_handle_beside_text": "cells", "default_redefines_earlier_function": "cells",
     "decorator_reads_notebook_value": "cells", "same_text_different_line": "cells",
     "numpy_view_keeps_base": "cells", "matplotlib_notebook_backend": "cells",
+    "warning_from_module": "cells", "library_warning_in_later_cell": "cells",
 }
 EVERYTHING = os.environ.get("KALE_LIKE_KFP_ALL_PATTERNS") == "1"
 
