@@ -111,6 +111,12 @@ def test_hostile_tag_values_are_refused_with_their_cell(tmp_path, tag):
     assert "cell 2" in result.stderr and not (tmp_path / "nb.yaml").exists()
 
 
+def dockerfile_instructions(text: str) -> list[str]:
+    """The instruction keywords of a Dockerfile, continuation lines joined as Docker joins them."""
+    logical = text.replace("\\\n", " ").splitlines()
+    return [line.split()[0] for line in logical if line.strip() and not line.lstrip().startswith("#")]
+
+
 def test_hostile_notebook_file_name_stays_in_comments(tmp_path):
     pytest.importorskip("kfp")
     folder = tmp_path / "x\nRUN rm -rf"
@@ -119,8 +125,7 @@ def test_hostile_notebook_file_name_stays_in_comments(tmp_path):
     result = kale_like("image", str(path), "-o", str(tmp_path / "image"))
     assert result.returncode == 0, result.stderr
     dockerfile = (tmp_path / "image" / "Dockerfile").read_text(encoding="utf-8")
-    instructions = [line.split()[0] for line in dockerfile.splitlines() if line and not line.startswith("#")]
-    assert instructions == ["FROM", "ENV", "COPY", "RUN", "COPY", "ENV", "RUN"]
+    assert dockerfile_instructions(dockerfile) == ["FROM", "ENV", "COPY", "RUN", "RUN"]
     module_path = tmp_path / "m.py"
     result = kale_like("compile", str(path), "-o", str(tmp_path / "nb.yaml"), "--dsl", str(module_path))
     assert result.returncode == 0, result.stderr
