@@ -217,7 +217,7 @@ def test_the_panel_works_on_an_example(lab_url: str):
             panel.get_by_text("quickstart.ipynb").first.wait_for(timeout=30_000)
             panel.locator('[data-step="train"]').first.wait_for(timeout=60_000)
             panel.get_by_role("button", name="Compile and Run").click()
-            panel.get_by_text("Run succeeded").wait_for(timeout=180_000)
+            panel.get_by_role("status", name="Run status").get_by_text("Run succeeded").wait_for(timeout=180_000)
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "binder-panel.png"))
         finally:
