@@ -56,6 +56,12 @@ def _dispatch(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("kale-like: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `kale-like graph NB | head`: the reader left, as for any filter
+        import os
+
+        # Python flushes stdout again at exit; point it at /dev/null so that flush is silent.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13
     except Exception as exc:  # noqa: BLE001 - a bug of ours: one line, traceback on request
         import os
 

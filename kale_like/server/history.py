@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from typing import Any
+
+from ..files import replace_atomically
 
 KEEP = 30
 _FINAL = ("succeeded", "failed", "cancelled", "interrupted")
@@ -14,23 +15,16 @@ _FINAL = ("succeeded", "failed", "cancelled", "interrupted")
 
 def history_dir(os_path: str) -> str:
     """Where a notebook's run records live: the local backend's work directory for it."""
-    from ..backends.local.runner import default_workdir
+    from ..backends.defaults import default_workdir
 
     return os.path.join(default_workdir(os_path), "runs")
 
 
 def save(folder: str, record: dict[str, Any]) -> None:
-    """Write one record atomically (a reader never sees half of it)."""
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".run-", suffix=".json", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(record, handle, default=str)
-        os.replace(tmp, os.path.join(folder, f"{record['id']}.json"))
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write one record atomically (a reader never sees half of it), readable like any
+    other file the user's umask allows."""
+    replace_atomically(os.path.join(folder, f"{record['id']}.json"),
+                       lambda handle: json.dump(record, handle, default=str))
     _forget_old(folder)
 
 

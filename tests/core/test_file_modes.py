@@ -46,3 +46,16 @@ def test_written_files_follow_the_umask(tmp_path: Path, umask: int):
     wrong = {name: oct(mode) for name, mode in written.items() if mode != expected}
     assert not wrong, f"expected {oct(expected)} under umask {oct(umask)}: {wrong}"
     assert not [name for name in written if ".tmp" in name or name.startswith(".")]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_run_history_records_follow_the_umask(tmp_path: Path, umask: int):
+    from kale_like.server import history
+
+    previous = os.umask(umask)
+    try:
+        history.save(str(tmp_path / "runs"), {"id": "r1", "state": "succeeded", "started": 1.0})
+    finally:
+        os.umask(previous)
+    assert _modes(tmp_path / "runs") == {"r1.json": 0o666 & ~umask}
+    assert [record["id"] for record in history.load(str(tmp_path / "runs"))] == ["r1"]
