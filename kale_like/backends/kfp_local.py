@@ -107,14 +107,17 @@ class KfpLocalRun(PlanRun):
             json.dump(arguments, handle)
         workspace = os.path.join(run_dir, "workspace")
         os.makedirs(workspace)
-        env = dict(os.environ, KALE_LIKE_WORKDIR=self.notebook_dir, PYTHONUNBUFFERED="1")
+        env = dict(os.environ, KALE_LIKE_WORKDIR=self.notebook_dir, PYTHONUNBUFFERED="1", KALE_LIKE_WORKER_OWNED="1")
         command = [sys.executable, "-m", "kale_like.kfp.local_worker", package, os.path.join(run_dir, "root"),
                    workspace, arguments_path, json.dumps(self._runner_choice())]
         outcome: dict = {"ok": False, "message": "", "cancelled": False}
         log_path = os.path.join(run_dir, f"{self.backend_name}.log")
         with open(log_path, "w", encoding="utf-8") as log:
-            process = subprocess.Popen(command, cwd=self.notebook_dir, env=env, stdout=subprocess.PIPE,
-                                       stderr=subprocess.STDOUT, text=True, bufsize=1, start_new_session=True)
+            # stdin stays open and unwritten while this process lives: the worker ends its
+            # run when it reads EOF, so even a SIGKILL of this process leaves nothing behind.
+            process = subprocess.Popen(command, cwd=self.notebook_dir, env=env, stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+                                       start_new_session=True)
             watcher = threading.Thread(target=self._watch_cancel, args=(process, outcome), daemon=True)
             watcher.start()
             assert process.stdout is not None
@@ -126,6 +129,9 @@ class KfpLocalRun(PlanRun):
             except BaseException:  # Ctrl-C or a failing event sink: the worker must not outlive the run
                 _stop(process)
                 raise
+            finally:
+                if process.stdin is not None:
+                    process.stdin.close()
         outcome["log"] = log_path
         outcome["status"] = process.returncode
         return outcome
@@ -232,14 +238,19 @@ class KfpLocalRun(PlanRun):
 
 
 def _stop(process: subprocess.Popen) -> None:
+    """End the worker and everything in its session (it leads one: ``start_new_session``),
+    including what a step moved into a process group of its own."""
+    from ..runtime.procs import kill_session
+
     try:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=10)
     except ProcessLookupError:
-        return
+        pass
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+    kill_session(process.pid)
 
 
 def _task_steps(package: str) -> dict[str, str]:

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import sys
 from typing import Any
 
 RESULT = "KALE_LIKE_RESULT "
 TASK = "KALE_LIKE_TASK "
+# Set by an owner that keeps our stdin open for as long as it lives (see _end_with_owner).
+OWNED = "KALE_LIKE_WORKER_OWNED"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -61,15 +64,50 @@ def _runner(choice: dict) -> Any:
     return local.SubprocessRunner(use_venv=False)
 
 
+def _end_with_owner(choice: dict) -> None:
+    """Stop everything of this run when the process that started the worker goes away.
+
+    The owner holds the write end of our stdin and never writes to it; EOF means it is
+    gone (even by SIGKILL, which runs none of its cleanup). The worker leads its own
+    session, which holds kfp.local's task processes and whatever they start; containers
+    live outside it and are removed by their run label first."""
+    import os
+    import signal
+    import threading
+
+    def watch() -> None:
+        try:
+            while sys.stdin.buffer.read(4096):
+                pass
+        except (OSError, ValueError):
+            pass
+        if "docker" in choice:
+            from .containers import remove_run_containers
+
+            try:
+                remove_run_containers(choice["docker"]["run_id"])
+            except Exception:  # noqa: BLE001 - the engine may be gone too; the group still ends
+                pass
+        from ..runtime.procs import kill_session
+
+        kill_session(os.getsid(0), keep=os.getpid())
+        os._exit(128 + signal.SIGKILL)
+
+    threading.Thread(target=watch, name="kale_like-owner", daemon=True).start()
+
+
 def main(argv: list[str]) -> int:
     package, root, workspace, arguments_path = argv[:4]
+    choice = json.loads(argv[4]) if len(argv) > 4 else {}
+    if os.environ.get(OWNED):
+        _end_with_owner(choice)
     with open(arguments_path, encoding="utf-8") as handle:
         arguments = json.load(handle)
     from kfp import components, local
 
     _report_tasks()
     # workspace: a private empty folder, because kfp.local deletes it after the run.
-    local.init(runner=_runner(json.loads(argv[4]) if len(argv) > 4 else {}), pipeline_root=root, workspace_root=workspace,
+    local.init(runner=_runner(choice), pipeline_root=root, workspace_root=workspace,
                raise_on_error=True, enable_caching=False)
     pipeline = components.load_component_from_file(package)
     try:

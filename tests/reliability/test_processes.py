@@ -204,3 +204,31 @@ def test_stopping_the_jupyter_server_during_a_run_stops_the_run(tmp_path: Path, 
             server.wait()
     assert wait_until_gone(info) == []
     assert session_of(info["sid"]) == []
+
+
+@pytest.mark.kfp
+def test_sigkill_of_the_cli_stops_a_kfp_local_run(tmp_path: Path) -> None:
+    # The kfp.local worker holds our stdin pipe: when the CLI dies without any cleanup,
+    # the worker reads EOF and ends its session (the task process and its grandchild).
+    pytest.importorskip("kfp")
+    mark = tmp_path / "mark.json"
+    nb = write_notebook(tmp_path / "nb.ipynb", spawning_step(mark))
+    process = _start_cli(nb, tmp_path, "--backend", "kfp-local")
+    info = read_mark(mark)
+    assert info["sid"] != os.getsid(process.pid)
+    process.kill()
+    process.communicate(timeout=60)
+    assert wait_until_gone(info, timeout=30) == []
+
+
+@pytest.mark.kfp
+def test_interrupt_of_the_cli_stops_a_kfp_local_run(tmp_path: Path) -> None:
+    pytest.importorskip("kfp")
+    mark = tmp_path / "mark.json"
+    nb = write_notebook(tmp_path / "nb.ipynb", spawning_step(mark, own_group=True))
+    process = _start_cli(nb, tmp_path, "--backend", "kfp-local")
+    info = read_mark(mark)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert "Traceback" not in err
+    assert wait_until_gone(info, timeout=30) == []
