@@ -2,7 +2,7 @@
 Debian's Chromium driven by Playwright (Playwright's own browser download is not used).
 
 ``KALE_LIKE_LAB_URL=http://127.0.0.1:8888/?token=T`` reuses a running server instead
-(its root must hold copies of this folder's notebooks).
+(its root must hold the notebooks ``tests/ui/notebooks.py`` writes).
 """
 from __future__ import annotations
 
@@ -91,8 +91,6 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         yield Lab(base_url=base.rstrip("/") + "/", token=token, root=None)
         return
     root = tmp_path_factory.mktemp("lab-root")
-    for notebook in HERE.glob("*.ipynb"):
-        shutil.copy(notebook, root / notebook.name)
     write_notebooks(root)
     state = tmp_path_factory.mktemp("lab-state")
     _quiet_settings(state / "settings")

@@ -12,6 +12,17 @@ from notebook_builder import build_notebook
 LONG_NAME = "a_step_whose_name_is_far_too_long_for_the_panel"
 
 NOTEBOOKS = {
+    "pipeline_demo.ipynb": build_notebook(
+        ("# A three-step demo\nThe UI test tags the last code cell as its own step.", "markdown"),
+        ("numbers = list(range(1, 11))\nprint('loaded', len(numbers), 'numbers')", ["step:load"]),
+        ("total = sum(numbers)\nprint('total', total)", ["step:summarize"]),
+        "squares = [x * x for x in numbers]\nprint('sum of squares', sum(squares))",
+        metadata={"pipeline_name": "demo"}),
+    "failing_demo.ipynb": build_notebook(
+        ("x = 2", ["step:make"]),
+        ("y = x * 3\nraise ValueError('boom: y is ' + str(y))", ["step:explode"]),
+        ("print(y)", ["step:report"]),
+        metadata={"pipeline_name": "failing-demo"}),
     # fails inside a library (json), called from a function defined in the cell
     "library_error.ipynb": build_notebook(
         ("import json", ["imports"]),
