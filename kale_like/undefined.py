@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+from .analysis.pyparse import parse as parse_python
 from .analysis.cells import CellAnalysis
 from .analysis.classify import magic_name
 from .analysis.facts import statement_facts
@@ -250,7 +251,7 @@ class _Checker:
         from .analysis.ipython_source import to_python
 
         try:
-            tree = ast.parse(to_python(code))
+            tree = parse_python(to_python(code))
         except (SyntaxError, ValueError):
             return state
         inner = _Where(where.cell, offset)
@@ -400,7 +401,7 @@ def _skipped_definitions(cells: Iterable[Cell]) -> dict[str, int]:
     found: dict[str, int] = {}
     for cell in cells:
         try:
-            tree = ast.parse(to_python(cell.source))
+            tree = parse_python(to_python(cell.source))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         for name in _bound_in(tree.body):

@@ -6,6 +6,7 @@ import importlib.util
 import os
 from dataclasses import dataclass, field
 
+from .pyparse import parse as parse_python
 from ..notebook import Cell
 from .facts import conservative_facts, statement_facts
 from .model import ImportContext, StatementFacts
@@ -91,7 +92,7 @@ def _parse(cell: Cell) -> CellAnalysis:
         finding = Finding("error", "syntax-error", f"cannot transform IPython syntax: {exc}", cell.number, 1)
         return CellAnalysis(cell, cell.source, None, syntax_error=finding)
     try:
-        tree = ast.parse(code)
+        tree = parse_python(code)
     except SyntaxError as exc:
         finding = Finding("error", "syntax-error", f"{exc.msg}", cell.number, exc.lineno)
         return CellAnalysis(cell, code, None, syntax_error=finding)
@@ -183,7 +184,7 @@ def star_import_names(module: str, search_dir: str | None) -> set[str]:
         return _builtin_module_names(module)
     try:
         with open(path, encoding="utf-8") as handle:
-            tree = ast.parse(handle.read())
+            tree = parse_python(handle.read())
     except (OSError, SyntaxError, UnicodeDecodeError):
         return set()
     for stmt in tree.body:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 
+from .pyparse import parse as parse_python
 from . import vocabulary as V
 from .aliases import loaded_names, target_names, value_roots
 from .classify import classify, magic_name
@@ -442,7 +443,7 @@ class _ModuleVisitor(IterativeVisitor):
             self.facts.reads.add(name)
         for expression in re.findall(r"\{([^{}]+)\}", text):
             try:
-                tree = ast.parse(expression.strip(), mode="eval")
+                tree = parse_python(expression.strip(), mode="eval")
             except SyntaxError:
                 continue
             self.facts.reads |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
@@ -451,7 +452,7 @@ class _ModuleVisitor(IterativeVisitor):
         from .ipython_source import to_python
 
         try:
-            tree = ast.parse(to_python(code))
+            tree = parse_python(to_python(code))
         except SyntaxError:
             return
         for stmt in tree.body:

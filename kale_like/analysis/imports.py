@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 from typing import Iterable
 
+from .pyparse import parse as parse_python
 from .ipython_source import to_python
 
 
@@ -12,7 +13,7 @@ def imported_modules(sources: Iterable[str]) -> list[str]:
     found: list[str] = []
     for source in sources:
         try:
-            tree = ast.parse(to_python(source))
+            tree = parse_python(to_python(source))
         except Exception:  # a cell that does not parse imports nothing we can see
             continue
         for node in ast.walk(tree):

@@ -8,6 +8,7 @@ import symtable
 import warnings
 from collections.abc import Callable
 
+from .pyparse import parse as parse_python
 from .cells import CellAnalysis
 
 _COMPREHENSIONS = frozenset({"listcomp", "setcomp", "dictcomp", "genexpr"})
@@ -44,7 +45,7 @@ def deferred_reads(code: str, known: Callable[[str], bool]) -> list[tuple[str, i
         todo += [(child, runs_later) for child in table.get_children()]
     if not unknown:
         return []
-    tree = ast.parse(source)
+    tree = parse_python(source)
     spans = {(n.lineno, getattr(n, "name", "lambda")): n for n in ast.walk(tree)
              if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef))}
     found = []

@@ -24,6 +24,7 @@ import ast
 import os
 from dataclasses import dataclass
 
+from ..analysis.pyparse import parse as parse_python
 from ..errors import Location, PipelineError
 from ..notebook import Notebook
 
@@ -99,7 +100,7 @@ def _call_literals(source: str) -> list[str]:
     from ..analysis.ipython_source import to_python
 
     try:
-        tree = ast.parse(to_python(source))
+        tree = parse_python(to_python(source))
     except (SyntaxError, ValueError):
         return []
     literals = []
