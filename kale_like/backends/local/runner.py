@@ -20,7 +20,7 @@ from ...pipeline import Step, StepCell
 from ...runtime.spec import EXIT_NO_SPACE, StepSpec, unpredicted_message
 from .. import Abort, RunOptions, RunResult
 from ..base import PlanRun
-from ..defaults import default_output, default_workdir  # noqa: F401 - their old import path
+from ..defaults import default_workdir
 from .cache import entry_dir, invalidate, lookup, parameter_value_key, seal, step_key
 from .warnings_once import drop_repeated_warnings
 from . import warm, workdir_lock
