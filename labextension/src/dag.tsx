@@ -36,7 +36,15 @@ export function DagView(props: IDagViewProps): JSX.Element {
       viewBox={`0 0 ${layout.width} ${layout.height}`}
     >
       <defs>
-        <marker id="kale-like-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto">
+        <marker
+          id="kale-like-arrow"
+          viewBox="0 0 10 10"
+          refX="9"
+          refY="5"
+          markerWidth="6"
+          markerHeight="6"
+          orient="auto"
+        >
           <path d="M0,0 L10,5 L0,10 z" className="kale-like-dag-arrow" />
         </marker>
       </defs>

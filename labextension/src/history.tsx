@@ -53,7 +53,11 @@ export function RunHistory(props: { model: PipelineModel; actions: IPanelActions
             <div className="kale-like-history-steps">{stepsText(run)}</div>
             <div className="kale-like-history-head">
               {run.result?.output_path && (
-                <button type="button" className="kale-like-link" onClick={() => actions.openPath(run.result!.output_path!)}>
+                <button
+                  type="button"
+                  className="kale-like-link"
+                  onClick={() => actions.openPath(run.result!.output_path!)}
+                >
                   executed notebook
                 </button>
               )}

@@ -49,7 +49,7 @@ function downloadText(filename: string, text: string): void {
 function trackNotebooks(tracker: INotebookTracker, model: PipelineModel): void {
   const documents = new Map<NotebookPanel, NotebookDocument>();
   const follow = (panel: NotebookPanel | null) => {
-    model.setDocument(panel ? documents.get(panel) ?? null : null);
+    model.setDocument(panel ? (documents.get(panel) ?? null) : null);
   };
   const adopt = async (panel: NotebookPanel) => {
     await panel.context.ready;

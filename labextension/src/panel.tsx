@@ -72,9 +72,7 @@ export function PipelineView(props: { model: PipelineModel; actions: IPanelActio
       {enabled ? (
         <EnabledView {...props} />
       ) : (
-        <p className="kale-like-muted">
-          Enable to tag cells as pipeline steps, preview the graph and run it.
-        </p>
+        <p className="kale-like-muted">Enable to tag cells as pipeline steps, preview the graph and run it.</p>
       )}
     </div>
   );
@@ -101,7 +99,13 @@ function EnabledView({ model, actions }: { model: PipelineModel; actions: IPanel
           <p className="kale-like-muted kale-like-stale">Last valid graph: fix the problem below to update it.</p>
         )}
         {stepNames.length ? (
-          <DagView steps={stepNames} edges={edges} states={states} onSelect={revealStep} colorOf={n => model.colorOf(n)} />
+          <DagView
+            steps={stepNames}
+            edges={edges}
+            states={states}
+            onSelect={revealStep}
+            colorOf={n => model.colorOf(n)}
+          />
         ) : (
           <p className="kale-like-muted">{model.analyzing ? 'Analyzing…' : 'No steps yet.'}</p>
         )}
@@ -163,7 +167,9 @@ function SplitChoiceView({ model }: { model: PipelineModel }): JSX.Element {
       </label>
       {effect && (
         <span className="kale-like-muted kale-like-split-effect" aria-label="Split in effect">
-          {chosen === 'auto' ? `auto chose: ${SPLIT_LABELS[effect].toLowerCase()}` : `in effect: ${SPLIT_LABELS[effect].toLowerCase()}`}
+          {chosen === 'auto'
+            ? `auto chose: ${SPLIT_LABELS[effect].toLowerCase()}`
+            : `in effect: ${SPLIT_LABELS[effect].toLowerCase()}`}
         </span>
       )}
     </div>
@@ -203,7 +209,10 @@ function Actions({ model }: { model: PipelineModel }): JSX.Element {
         Cancel
       </button>
       {model.notice && (
-        <p className={`kale-like-notice kale-like-${model.notice.kind}`} role={model.notice.kind === 'error' ? 'alert' : 'status'}>
+        <p
+          className={`kale-like-notice kale-like-${model.notice.kind}`}
+          role={model.notice.kind === 'error' ? 'alert' : 'status'}
+        >
           {model.notice.text}
         </p>
       )}

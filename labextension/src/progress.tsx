@@ -54,9 +54,11 @@ function Failure(props: { error: IRunError; model: PipelineModel; actions: IPane
   const cell = error.cell ?? null;
   const line = error.line ?? null;
   // The server words the place as everywhere else (CLI, validate): "step 'x', cell 3 (In [2]), line 4".
-  const where = error.where || [error.step && `step '${error.step}'`, cell !== null && `cell ${cell}`, line !== null && `line ${line}`]
-    .filter(Boolean)
-    .join(', ');
+  const where =
+    error.where ||
+    [error.step && `step '${error.step}'`, cell !== null && `cell ${cell}`, line !== null && `line ${line}`]
+      .filter(Boolean)
+      .join(', ');
   return (
     <div className="kale-like-failure">
       {where && (
@@ -170,7 +172,13 @@ export function StepList({ model, run }: { model: PipelineModel; run: IRunView |
         const state: StepState | undefined = progress?.state;
         const elapsed = progress?.since ? (Date.now() - progress.since) / 1000 : progress?.elapsed;
         return (
-          <li key={step.name} className="kale-like-step" aria-label={`Step ${step.name}`} data-step={step.name} data-state={state ?? ''}>
+          <li
+            key={step.name}
+            className="kale-like-step"
+            aria-label={`Step ${step.name}`}
+            data-step={step.name}
+            data-state={state ?? ''}
+          >
             <div className="kale-like-step-head">
               <span className="kale-like-swatch" style={{ backgroundColor: model.colorOf(step.name) }} />
               <strong className="kale-like-name" title={step.name}>
@@ -178,7 +186,13 @@ export function StepList({ model, run }: { model: PipelineModel; run: IRunView |
               </strong>
               <span className="kale-like-cells">
                 {step.cells.map(cell => (
-                  <button key={cell} type="button" className="kale-like-link" onClick={() => model.revealCell(cell)} aria-label={`Go to cell ${cell}`}>
+                  <button
+                    key={cell}
+                    type="button"
+                    className="kale-like-link"
+                    onClick={() => model.revealCell(cell)}
+                    aria-label={`Go to cell ${cell}`}
+                  >
                     [{cell}]
                   </button>
                 ))}
@@ -191,9 +205,7 @@ export function StepList({ model, run }: { model: PipelineModel; run: IRunView |
               )}
             </div>
             {step.inputs.length > 0 && (
-              <div className="kale-like-io">
-                in: {step.inputs.map(i => `${i.name} ← ${i.producer}`).join(', ')}
-              </div>
+              <div className="kale-like-io">in: {step.inputs.map(i => `${i.name} ← ${i.producer}`).join(', ')}</div>
             )}
             {step.outputs.length > 0 && <div className="kale-like-io">out: {step.outputs.join(', ')}</div>}
             {progress?.output?.length ? <LiveOutput step={step.name} chunks={progress.output} /> : null}

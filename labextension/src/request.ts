@@ -169,7 +169,8 @@ export class KaleLikeClient implements IKaleLikeClient {
   }
 
   async notebookContent(path: string): Promise<INotebookJSON> {
-    const url = URLExt.join(this.settings.baseUrl, 'api/contents', URLExt.encodeParts(path)) + '?content=1&type=notebook';
+    const url =
+      URLExt.join(this.settings.baseUrl, 'api/contents', URLExt.encodeParts(path)) + '?content=1&type=notebook';
     const response = await ServerConnection.makeRequest(url, {}, this.settings);
     const body = await response.json();
     if (!response.ok) {

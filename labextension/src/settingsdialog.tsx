@@ -51,7 +51,11 @@ export function StepSettingsForm(props: {
       {text('GPUs', 'gpu', 'e.g. 1')}
       <label>
         GPU type
-        <select aria-label="GPU type" value={value.gpuKey ?? GPU_KEYS[0]} onChange={e => update({ gpuKey: e.target.value })}>
+        <select
+          aria-label="GPU type"
+          value={value.gpuKey ?? GPU_KEYS[0]}
+          onChange={e => update({ gpuKey: e.target.value })}
+        >
           {GPU_KEYS.map(k => (
             <option key={k} value={k}>
               {k}

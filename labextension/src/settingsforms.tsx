@@ -28,7 +28,11 @@ export function Parameters({ model }: { model: PipelineModel }): JSX.Element {
 export function PipelineSettings({ model }: { model: PipelineModel }): JSX.Element {
   const meta = model.metadata;
   const defaults = model.analysis?.pipeline;
-  const field = (label: string, key: 'pipeline_name' | 'description' | 'experiment' | 'base_image', placeholder = '') => (
+  const field = (
+    label: string,
+    key: 'pipeline_name' | 'description' | 'experiment' | 'base_image',
+    placeholder = ''
+  ) => (
     <label>
       {label}
       <input
@@ -83,11 +87,20 @@ export function BackendSettings(props: {
         <>
           <label>
             KFP host
-            <input aria-label="KFP host" value={kfp.host} placeholder="https://…/pipeline" onChange={e => setKfp({ host: e.target.value })} />
+            <input
+              aria-label="KFP host"
+              value={kfp.host}
+              placeholder="https://…/pipeline"
+              onChange={e => setKfp({ host: e.target.value })}
+            />
           </label>
           <label>
             Namespace
-            <input aria-label="KFP namespace" value={kfp.namespace} onChange={e => setKfp({ namespace: e.target.value })} />
+            <input
+              aria-label="KFP namespace"
+              value={kfp.namespace}
+              onChange={e => setKfp({ namespace: e.target.value })}
+            />
           </label>
           <label>
             Authentication
@@ -103,7 +116,12 @@ export function BackendSettings(props: {
           {kfp.authMode === 'token' && (
             <label>
               Token
-              <input aria-label="KFP token" type="password" value={kfp.token} onChange={e => setKfp({ token: e.target.value })} />
+              <input
+                aria-label="KFP token"
+                type="password"
+                value={kfp.token}
+                onChange={e => setKfp({ token: e.target.value })}
+              />
             </label>
           )}
           <p className="kale-like-muted">Stored in your JupyterLab settings, never in the notebook.</p>

@@ -62,7 +62,10 @@ export function TagEditor(props: ITagEditorProps): JSX.Element {
   };
   const chooseRole = (role: CellRole): void => {
     const suggested =
-      parsed.step ?? remembered.current?.step ?? invalidName(parsed.invalid) ?? suggestName(props.effectiveStep, props.cell);
+      parsed.step ??
+      remembered.current?.step ??
+      invalidName(parsed.invalid) ??
+      suggestName(props.effectiveStep, props.cell);
     apply(() => withRole(props.tags, role, role === 'step' ? suggested : undefined, remembered.current));
   };
   const commitName = (): void => {
@@ -147,7 +150,13 @@ export function TagEditor(props: ITagEditorProps): JSX.Element {
             choices={props.earlierSteps.filter(s => s !== parsed.step)}
             onChange={prev => apply(() => withPrev(props.tags, prev))}
           />
-          <button type="button" className="kale-like-small-button" onClick={props.onEditSettings} aria-label="Step settings" title="Step settings">
+          <button
+            type="button"
+            className="kale-like-small-button"
+            onClick={props.onEditSettings}
+            aria-label="Step settings"
+            title="Step settings"
+          >
             ⚙
           </button>
         </>
@@ -161,11 +170,7 @@ export function TagEditor(props: ITagEditorProps): JSX.Element {
   );
 }
 
-function DependsOn(props: {
-  selected: string[];
-  choices: string[];
-  onChange: (prev: string[]) => void;
-}): JSX.Element {
+function DependsOn(props: { selected: string[]; choices: string[]; onChange: (prev: string[]) => void }): JSX.Element {
   const [open, setOpen] = React.useState(false);
   const box = React.useRef<HTMLSpanElement>(null);
   useDismiss(open, box, () => setOpen(false));

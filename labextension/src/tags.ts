@@ -6,14 +6,7 @@
  * (`request:`, `env:`, `secret:`, `hide-input`, …) are kept untouched, in order.
  */
 
-export type CellRole =
-  | 'none'
-  | 'step'
-  | 'imports'
-  | 'functions'
-  | 'parameters'
-  | 'metrics'
-  | 'skip';
+export type CellRole = 'none' | 'step' | 'imports' | 'functions' | 'parameters' | 'metrics' | 'skip';
 
 export const ROLES: ReadonlyArray<{ role: CellRole; label: string }> = [
   { role: 'none', label: '—' },
@@ -243,7 +236,10 @@ export function withRole(
 
 /** A valid step name made from `text`: other characters become '_'. */
 export function toStepName(text: string): string {
-  let name = text.trim().replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^_+(?=.)/, '');
+  let name = text
+    .trim()
+    .replace(/[^A-Za-z0-9_-]+/g, '_')
+    .replace(/^_+(?=.)/, '');
   if (!/^[A-Za-z_]/.test(name)) {
     name = `step_${name}`;
   }

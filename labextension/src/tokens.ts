@@ -57,14 +57,7 @@ export interface IAnalysis {
   diagnostics: IDiagnostic[];
 }
 
-export type StepState =
-  | 'waiting'
-  | 'running'
-  | 'cached'
-  | 'succeeded'
-  | 'failed'
-  | 'skipped'
-  | 'cancelled';
+export type StepState = 'waiting' | 'running' | 'cached' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
 export type RunState =
   | 'starting'

@@ -51,18 +51,40 @@ class FakeDocument implements INotebookDocument {
 }
 
 const ANALYSIS: IAnalysis = {
-  pipeline: { name: 'demo', description: '', experiment: null, parameters: [{ name: 'n', default: 3, type: 'int', cell: 1 }] },
+  pipeline: {
+    name: 'demo',
+    description: '',
+    experiment: null,
+    parameters: [{ name: 'n', default: 3, type: 'int', cell: 1 }]
+  },
   steps: [
     { name: 'make', cells: [1], inputs: [], outputs: ['x'], upstream: [], settings: {} },
-    { name: 'double', cells: [2, 3], inputs: [{ name: 'x', producer: 'make' }], outputs: [], upstream: ['make'], settings: {} }
+    {
+      name: 'double',
+      cells: [2, 3],
+      inputs: [{ name: 'x', producer: 'make' }],
+      outputs: [],
+      upstream: ['make'],
+      settings: {}
+    }
   ],
   edges: [['make', 'double']],
   diagnostics: []
 };
 
 function status(over: Partial<IRunStatus> = {}): IRunStatus {
-  return { id: 'r1', path: 'demo.ipynb', backend: 'local', started: 0, state: 'running',
-    plan: { steps: [], edges: [] }, steps: {}, result: null, events: 0, ...over };
+  return {
+    id: 'r1',
+    path: 'demo.ipynb',
+    backend: 'local',
+    started: 0,
+    state: 'running',
+    plan: { steps: [], edges: [] },
+    steps: {},
+    result: null,
+    events: 0,
+    ...over
+  };
 }
 
 function fakeClient(over: Partial<IKaleLikeClient> = {}): IKaleLikeClient & { calls: string[] } {
@@ -133,8 +155,17 @@ describe('PipelineModel analysis', () => {
   });
 
   it('keeps an analysis failure for the panel', async () => {
-    const body = { message: 'bad', diagnostic: { severity: 'error' as const, message: 'bad', cell: 2, line: 1, step: null } };
-    const model = new PipelineModel({ client: fakeClient({ analyze: async () => { throw new ServerError(400, body); } }) });
+    const body = {
+      message: 'bad',
+      diagnostic: { severity: 'error' as const, message: 'bad', cell: 2, line: 1, step: null }
+    };
+    const model = new PipelineModel({
+      client: fakeClient({
+        analyze: async () => {
+          throw new ServerError(400, body);
+        }
+      })
+    });
     model.setDocument(new FakeDocument([[]]));
     await model.analyze();
     expect(model.analysisError?.diagnostic?.cell).toBe(2);
@@ -149,7 +180,13 @@ describe('PipelineModel runs', () => {
         { type: 'step', step: 'make', state: 'running', elapsed: 0 },
         { type: 'step', step: 'make', state: 'succeeded', elapsed: 0.2 },
         { type: 'step', step: 'double', state: 'cached', elapsed: 0 },
-        { type: 'finished', ok: true, output: '/root/demo.executed.ipynb', error: null, output_path: 'demo.executed.ipynb' }
+        {
+          type: 'finished',
+          ok: true,
+          output: '/root/demo.executed.ipynb',
+          error: null,
+          output_path: 'demo.executed.ipynb'
+        }
       ])
     });
     const document = new FakeDocument([['step:make'], ['step:double']]);
@@ -194,8 +231,11 @@ describe('PipelineModel runs', () => {
         polls++;
         return polls < 2
           ? status({ steps: { make: { state: 'running', elapsed: 0 } } })
-          : status({ state: 'succeeded', steps: { make: { state: 'succeeded', elapsed: 1 } },
-            result: { ok: true, output: null, error: null } });
+          : status({
+              state: 'succeeded',
+              steps: { make: { state: 'succeeded', elapsed: 1 } },
+              result: { ok: true, output: null, error: null }
+            });
       }
     });
     const model = new PipelineModel({ client, pollInterval: 1 });
@@ -206,9 +246,16 @@ describe('PipelineModel runs', () => {
     expect(model.run?.steps.make.state).toBe('succeeded');
   });
 
-  it('reports a refused run with the server\'s diagnostic', async () => {
-    const body = { message: 'cell 3: invalid tag', diagnostic: { severity: 'error' as const, message: 'invalid tag', cell: 3, line: null, step: null } };
-    const client = fakeClient({ startRun: async () => { throw new ServerError(400, body); } });
+  it("reports a refused run with the server's diagnostic", async () => {
+    const body = {
+      message: 'cell 3: invalid tag',
+      diagnostic: { severity: 'error' as const, message: 'invalid tag', cell: 3, line: null, step: null }
+    };
+    const client = fakeClient({
+      startRun: async () => {
+        throw new ServerError(400, body);
+      }
+    });
     const document = new FakeDocument([[]]);
     const model = new PipelineModel({ client });
     model.setDocument(document);
@@ -225,7 +272,12 @@ describe('PipelineModel runs', () => {
         new Promise(resolve => {
           onEvent({ type: 'step', step: 'make', state: 'running', elapsed: 0 });
           finish = () => {
-            onEvent({ type: 'finished', ok: false, output: null, error: { step: null, cell: null, line: null, message: 'the run was cancelled', traceback: '' } });
+            onEvent({
+              type: 'finished',
+              ok: false,
+              output: null,
+              error: { step: null, cell: null, line: null, message: 'the run was cancelled', traceback: '' }
+            });
             resolve(1);
           };
         })
@@ -250,8 +302,11 @@ describe('PipelineModel runs', () => {
       { name: 'flag', default: false, type: 'bool', cell: 1 },
       { name: 'xs', default: [1], type: 'list', cell: 1 }
     ];
-    expect(parameterOverrides(parameters, { n: '5', name: 'a', flag: 'true', xs: '[1, 2]' }))
-      .toEqual({ n: 5, flag: true, xs: [1, 2] });
+    expect(parameterOverrides(parameters, { n: '5', name: 'a', flag: 'true', xs: '[1, 2]' })).toEqual({
+      n: 5,
+      flag: true,
+      xs: [1, 2]
+    });
   });
 
   it('sends the Kubeflow settings only for the kfp backend', async () => {
@@ -261,29 +316,49 @@ describe('PipelineModel runs', () => {
         { type: 'submitted', run_id: 'k1', url: 'https://kfp/#/runs/details/1' },
         { type: 'step', step: 'make', state: 'running', elapsed: 0 },
         { type: 'step', step: 'make', state: 'succeeded', elapsed: 4 },
-        { type: 'finished', ok: true, output: 'https://kfp/#/runs/details/1', error: null, output_url: 'https://kfp/#/runs/details/1' }
+        {
+          type: 'finished',
+          ok: true,
+          output: 'https://kfp/#/runs/details/1',
+          error: null,
+          output_url: 'https://kfp/#/runs/details/1'
+        }
       ])
     });
     const model = new PipelineModel({ client });
     model.setDocument(new FakeDocument([['step:make']]));
-    model.setUserSettings({ backend: 'kfp', kfp: { host: 'http://kfp', namespace: 'ns', authMode: 'none', token: 'hidden' } });
+    model.setUserSettings({
+      backend: 'kfp',
+      kfp: { host: 'http://kfp', namespace: 'ns', authMode: 'none', token: 'hidden' }
+    });
     await model.compileAndRun();
     const request = JSON.parse(client.calls.find(c => c.startsWith('run '))!.slice(4));
-    expect(request).toEqual({ path: 'demo.ipynb', split: 'auto', backend: 'kfp', parameters: {}, kfp: { host: 'http://kfp', namespace: 'ns' } });
+    expect(request).toEqual({
+      path: 'demo.ipynb',
+      split: 'auto',
+      backend: 'kfp',
+      parameters: {},
+      kfp: { host: 'http://kfp', namespace: 'ns' }
+    });
     expect(model.run?.result?.output_url).toBe('https://kfp/#/runs/details/1');
     expect(model.run?.url).toBe('https://kfp/#/runs/details/1');
     expect(model.run?.steps.make.state).toBe('succeeded'); // polled from Kubeflow through the server
   });
 
   it('learns which backends the server offers', async () => {
-    const model = new PipelineModel({ client: fakeClient({ info: async () => ({ version: '0', backends: ['local'] }) }) });
+    const model = new PipelineModel({
+      client: fakeClient({ info: async () => ({ version: '0', backends: ['local'] }) })
+    });
     await model.loadServerInfo();
     expect(model.backends).toEqual(['local']);
   });
 
   it('downloads the compiled pipeline', async () => {
     const downloads: string[] = [];
-    const model = new PipelineModel({ client: fakeClient(), download: (name, text) => downloads.push(`${name}:${text}`) });
+    const model = new PipelineModel({
+      client: fakeClient(),
+      download: (name, text) => downloads.push(`${name}:${text}`)
+    });
     model.setDocument(new FakeDocument([['step:make']]));
     await model.compileOnly();
     expect(downloads).toEqual(['demo.yaml:x: 1']);
@@ -293,9 +368,19 @@ describe('PipelineModel runs', () => {
 
 describe('editing the graph from the tag bar', () => {
   it('renaming a step at its first cell renames it in every cell and its prev: tags', () => {
-    const document = new FakeDocument([['step:load'], ['step:load', 'limit:cpu:1'], ['step:train', 'prev:load'], ['skip']]);
+    const document = new FakeDocument([
+      ['step:load'],
+      ['step:load', 'limit:cpu:1'],
+      ['step:train', 'prev:load'],
+      ['skip']
+    ]);
     renameStepAt(document, 0, 'load', 'fetch');
-    expect(document.cellTags).toEqual([['step:fetch'], ['step:fetch', 'limit:cpu:1'], ['step:train', 'prev:fetch'], ['skip']]);
+    expect(document.cellTags).toEqual([
+      ['step:fetch'],
+      ['step:fetch', 'limit:cpu:1'],
+      ['step:train', 'prev:fetch'],
+      ['skip']
+    ]);
   });
 
   it('a new name on a later cell of a step splits that cell off, the step keeps its name', () => {
@@ -309,7 +394,20 @@ describe('editing the graph from the tag bar', () => {
     const client = fakeClient({
       analyze: async () =>
         broken
-          ? { pipeline: null, steps: [], edges: [], diagnostics: [{ severity: 'error', message: 'prev:load names a step that does not exist', cell: 2, line: null, step: 'train' }] }
+          ? {
+              pipeline: null,
+              steps: [],
+              edges: [],
+              diagnostics: [
+                {
+                  severity: 'error',
+                  message: 'prev:load names a step that does not exist',
+                  cell: 2,
+                  line: null,
+                  step: 'train'
+                }
+              ]
+            }
           : ANALYSIS
     });
     const model = new PipelineModel({ client, analyzeDelay: 0 });
@@ -357,7 +455,10 @@ describe('step colours', () => {
         names.push(name);
       }
     }
-    const colors = assignStepColors(names, names.slice(1).map((n, i) => [names[i], n] as [string, string]));
+    const colors = assignStepColors(
+      names,
+      names.slice(1).map((n, i) => [names[i], n] as [string, string])
+    );
     names.slice(1).forEach((name, i) => expect(colors.get(name)).not.toBe(colors.get(names[i])));
     expect(colors.get(names[0])).toBe(stepColor(names[0])); // the first keeps its own
   });
@@ -374,7 +475,10 @@ describe('live output, history and outputs back', () => {
     let chunks = appendOutput([], 'stdout', 'a\n');
     chunks = appendOutput(chunks, 'stdout', 'b\n');
     chunks = appendOutput(chunks, 'stderr', 'oops\n');
-    expect(chunks).toEqual([{ name: 'stdout', text: 'a\nb\n' }, { name: 'stderr', text: 'oops\n' }]);
+    expect(chunks).toEqual([
+      { name: 'stdout', text: 'a\nb\n' },
+      { name: 'stderr', text: 'oops\n' }
+    ]);
     const bounded = appendOutput(chunks, 'stdout', 'x'.repeat(30), 20);
     expect(bounded.reduce((n, c) => n + c.text.length, 0)).toBe(20);
     expect(bounded[bounded.length - 1].text.endsWith('x')).toBe(true);
@@ -398,7 +502,12 @@ describe('live output, history and outputs back', () => {
   });
 
   it('lists the history, re-runs with the recorded parameters and re-attaches to a run still going', async () => {
-    const going = status({ id: 'r9', state: 'running', plan: { steps: ['make'], edges: [] }, steps: { make: { state: 'running', elapsed: 1 } } });
+    const going = status({
+      id: 'r9',
+      state: 'running',
+      plan: { steps: ['make'], edges: [] },
+      steps: { make: { state: 'running', elapsed: 1 } }
+    });
     const old = status({ id: 'r1', state: 'succeeded', parameters: { n: 7 }, split: 'cells' });
     let followed = '';
     const client = fakeClient({
@@ -417,14 +526,27 @@ describe('live output, history and outputs back', () => {
     await new Promise(r => setTimeout(r, 0));
     expect(followed).toBe('r9');
     await model.rerun(old);
-    const request = JSON.parse(client.calls.filter(c => c.startsWith('run ')).pop()!.slice(4));
+    const request = JSON.parse(
+      client.calls
+        .filter(c => c.startsWith('run '))
+        .pop()!
+        .slice(4)
+    );
     expect(request.parameters).toEqual({ n: 7 });
     expect(request.split).toBe('cells');
   });
 
   it('puts outputs into the open notebook only when asked', async () => {
     const client = fakeClient({
-      streamRunEvents: streamOf([{ type: 'finished', ok: true, output: '/r/demo.executed.ipynb', error: null, output_path: 'demo.executed.ipynb' }])
+      streamRunEvents: streamOf([
+        {
+          type: 'finished',
+          ok: true,
+          output: '/r/demo.executed.ipynb',
+          error: null,
+          output_path: 'demo.executed.ipynb'
+        }
+      ])
     });
     const document = new FakeDocument([['step:make']]);
     const model = new PipelineModel({ client });

@@ -36,7 +36,10 @@ describe('requestAPI', () => {
   });
 
   it('turns an error response into a ServerError with the diagnostic', async () => {
-    const body = { message: 'cell 2: invalid tag', diagnostic: { severity: 'error', message: 'invalid tag', cell: 2, line: null, step: null } };
+    const body = {
+      message: 'cell 2: invalid tag',
+      diagnostic: { severity: 'error', message: 'invalid tag', cell: 2, line: null, step: null }
+    };
     const settings = settingsWith(async () => new Response(JSON.stringify(body), { status: 400 }));
     const error = await new KaleLikeClient(settings).analyze('a.ipynb').catch(e => e);
     expect(error).toBeInstanceOf(ServerError);
@@ -45,8 +48,10 @@ describe('requestAPI', () => {
   });
 
   it('streams run events as they arrive', async () => {
-    const chunks = ['id: 0\ndata: {"type":"plan","steps":["a"],"edges":[],"seq":0}\n\n: keep-alive\n\nid: 1\nda',
-      'ta: {"type":"finished","ok":true,"output":null,"error":null,"seq":1}\n\n'];
+    const chunks = [
+      'id: 0\ndata: {"type":"plan","steps":["a"],"edges":[],"seq":0}\n\n: keep-alive\n\nid: 1\nda',
+      'ta: {"type":"finished","ok":true,"output":null,"error":null,"seq":1}\n\n'
+    ];
     const settings = settingsWith(async request => {
       expect(request.url).toContain('/kale-like/runs/abc/events?after=-1');
       const stream = new ReadableStream({

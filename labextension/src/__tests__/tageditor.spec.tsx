@@ -15,8 +15,16 @@ function mount(tags: string[], over: Partial<React.ComponentProps<typeof TagEdit
   act(() => {
     root = createRoot(host);
     root.render(
-      <TagEditor tags={tags} cell={3} earlierSteps={['load', 'clean']} knownSteps={['load', 'clean']}
-        effectiveStep={null} onChange={t => changes.push(t)} onEditSettings={() => undefined} {...over} />
+      <TagEditor
+        tags={tags}
+        cell={3}
+        earlierSteps={['load', 'clean']}
+        knownSteps={['load', 'clean']}
+        effectiveStep={null}
+        onChange={t => changes.push(t)}
+        onEditSettings={() => undefined}
+        {...over}
+      />
     );
   });
   return { host, changes, unmount: () => act(() => root.unmount()) };
@@ -32,9 +40,19 @@ function setValue(element: HTMLInputElement | HTMLSelectElement, value: string) 
 function Live(props: { initial: string[]; onRename?: (from: string, to: string) => void; log: string[][] }) {
   const [tags, setTags] = React.useState(props.initial);
   return (
-    <TagEditor tags={tags} cell={3} earlierSteps={['load', 'clean']} knownSteps={['load', 'clean']}
-      effectiveStep={null} onChange={t => { props.log.push(t); setTags(t); }} onRename={props.onRename}
-      onEditSettings={() => undefined} />
+    <TagEditor
+      tags={tags}
+      cell={3}
+      earlierSteps={['load', 'clean']}
+      knownSteps={['load', 'clean']}
+      effectiveStep={null}
+      onChange={t => {
+        props.log.push(t);
+        setTags(t);
+      }}
+      onRename={props.onRename}
+      onEditSettings={() => undefined}
+    />
   );
 }
 
@@ -147,7 +165,13 @@ describe('TagEditor', () => {
   });
 
   it.each([
-    ['Escape', (host: HTMLElement) => host.querySelector('button[aria-label="Depends on"]')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }))],
+    [
+      'Escape',
+      (host: HTMLElement) =>
+        host
+          .querySelector('button[aria-label="Depends on"]')!
+          .dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }))
+    ],
     ['an outside click', () => document.body.dispatchEvent(new MouseEvent('mousedown', { bubbles: true }))]
   ])('closes the depends-on popup on %s', (_, dismiss) => {
     const { host, unmount } = mountLive(['step:train']);

@@ -16,19 +16,38 @@ import {
 
 describe('reading tags', () => {
   it('reads a step with its dependencies, settings and foreign tags', () => {
-    const parsed = readCellTags(['block:train', 'prev:load', 'limit:memory:2Gi', 'limit:nvidia.com/gpu:1',
-      'image:python:3.11', 'cache:disabled', 'retries:3', 'hide-input', 'env:A:1']);
+    const parsed = readCellTags([
+      'block:train',
+      'prev:load',
+      'limit:memory:2Gi',
+      'limit:nvidia.com/gpu:1',
+      'image:python:3.11',
+      'cache:disabled',
+      'retries:3',
+      'hide-input',
+      'env:A:1'
+    ]);
     expect(parsed.role).toBe('step');
     expect(parsed.step).toBe('train');
     expect(parsed.prev).toEqual(['load']);
-    expect(parsed.settings).toEqual({ memory: '2Gi', gpu: '1', gpuKey: 'nvidia.com/gpu', image: 'python:3.11',
-      cache: 'disabled', retries: 3 });
+    expect(parsed.settings).toEqual({
+      memory: '2Gi',
+      gpu: '1',
+      gpuKey: 'nvidia.com/gpu',
+      image: 'python:3.11',
+      cache: 'disabled',
+      retries: 3
+    });
     expect(parsed.other).toEqual(['hide-input', 'env:A:1']);
   });
 
   it.each([
-    ['imports', 'imports'], ['functions', 'functions'], ['pipeline-parameters', 'parameters'],
-    ['parameters', 'parameters'], ['pipeline-metrics', 'metrics'], ['skip', 'skip']
+    ['imports', 'imports'],
+    ['functions', 'functions'],
+    ['pipeline-parameters', 'parameters'],
+    ['parameters', 'parameters'],
+    ['pipeline-metrics', 'metrics'],
+    ['skip', 'skip']
   ])('reads the %s tag as the %s role', (tag, role) => {
     expect(readCellTags([tag]).role).toBe(role);
   });
@@ -43,16 +62,29 @@ describe('reading tags', () => {
 
 describe('writing tags', () => {
   it('writes block: as step: and keeps everything else', () => {
-    expect(writeCellTags(readCellTags(['hide-input', 'block:a', 'prev:b']))).toEqual(['step:a', 'prev:b', 'hide-input']);
+    expect(writeCellTags(readCellTags(['hide-input', 'block:a', 'prev:b']))).toEqual([
+      'step:a',
+      'prev:b',
+      'hide-input'
+    ]);
   });
 
   it('round-trips what it wrote', () => {
-    const tags = ['step:train', 'prev:load', 'image:img:1', 'limit:cpu:2', 'limit:memory:1Gi',
-      'limit:amd.com/gpu:2', 'cache:enabled', 'retries:1', 'secret:s:k:ENV'];
+    const tags = [
+      'step:train',
+      'prev:load',
+      'image:img:1',
+      'limit:cpu:2',
+      'limit:memory:1Gi',
+      'limit:amd.com/gpu:2',
+      'cache:enabled',
+      'retries:1',
+      'secret:s:k:ENV'
+    ];
     expect(writeCellTags(readCellTags(tags))).toEqual(tags);
   });
 
-  it('keeps papermill\'s parameters spelling', () => {
+  it("keeps papermill's parameters spelling", () => {
     expect(withRole(['parameters'], 'parameters')).toEqual(['parameters']);
     expect(withRole([], 'parameters')).toEqual(['pipeline-parameters']);
   });
@@ -87,8 +119,17 @@ describe('editing', () => {
   });
 
   it('writes step settings as tags', () => {
-    expect(withSettings(['step:t', 'env:A:1'], { cpu: '500m', memory: '2Gi', gpu: '1', cache: 'disabled', retries: 2 }))
-      .toEqual(['step:t', 'limit:cpu:500m', 'limit:memory:2Gi', 'limit:nvidia.com/gpu:1', 'cache:disabled', 'retries:2', 'env:A:1']);
+    expect(
+      withSettings(['step:t', 'env:A:1'], { cpu: '500m', memory: '2Gi', gpu: '1', cache: 'disabled', retries: 2 })
+    ).toEqual([
+      'step:t',
+      'limit:cpu:500m',
+      'limit:memory:2Gi',
+      'limit:nvidia.com/gpu:1',
+      'cache:disabled',
+      'retries:2',
+      'env:A:1'
+    ]);
     expect(withSettings(['step:t', 'limit:cpu:1', 'image:x'], {})).toEqual(['step:t']);
   });
 
@@ -100,7 +141,10 @@ describe('editing', () => {
   });
 
   it('lists step names with their first cell', () => {
-    expect([...stepsInTags([['imports'], ['step:a'], ['step:b'], ['block:a']])]).toEqual([['a', 1], ['b', 2]]);
+    expect([...stepsInTags([['imports'], ['step:a'], ['step:b'], ['block:a']])]).toEqual([
+      ['a', 1],
+      ['b', 2]
+    ]);
   });
 });
 
@@ -116,12 +160,15 @@ describe('invalid tags', () => {
     expect(fixInvalidTag(['hide-input', bad.trim(), 'prev:x'], bad.trim())).toEqual(['hide-input', fixed, 'prev:x']);
   });
 
-  it.each(['step', 'skip', 'imports', 'parameters'] as const)('choosing the %s role replaces an invalid step tag', role => {
-    const tags = withRole(['step:clean data', 'hide-input'], role, role === 'step' ? 'clean_data' : undefined);
-    expect(tags.filter(t => t.startsWith('step:') && t !== 'step:clean_data')).toEqual([]);
-    expect(tags).toContain('hide-input');
-    expect(tags.length).toBe(2);
-  });
+  it.each(['step', 'skip', 'imports', 'parameters'] as const)(
+    'choosing the %s role replaces an invalid step tag',
+    role => {
+      const tags = withRole(['step:clean data', 'hide-input'], role, role === 'step' ? 'clean_data' : undefined);
+      expect(tags.filter(t => t.startsWith('step:') && t !== 'step:clean_data')).toEqual([]);
+      expect(tags).toContain('hide-input');
+      expect(tags.length).toBe(2);
+    }
+  );
 
   it('makes names the CLI accepts', () => {
     for (const text of ['a b c', '1', '', 'ü-ber', 'x'.repeat(80)]) {
@@ -148,13 +195,16 @@ describe('renaming a step', () => {
 });
 
 describe('skip round trip', () => {
-  it.each(['skip', 'imports', 'none', 'metrics'] as const)('a step made %s and back gets its name, prev and settings back', role => {
-    const original = ['step:train', 'prev:load', 'limit:memory:1Gi', 'retries:2', 'hide-input'];
-    const memory = rememberStep(original);
-    const away = withRole(original, role);
-    expect(away.some(t => t.startsWith('step:') || t.startsWith('prev:'))).toBe(false);
-    expect(withRole(away, 'step', memory!.step, memory)).toEqual(original);
-  });
+  it.each(['skip', 'imports', 'none', 'metrics'] as const)(
+    'a step made %s and back gets its name, prev and settings back',
+    role => {
+      const original = ['step:train', 'prev:load', 'limit:memory:1Gi', 'retries:2', 'hide-input'];
+      const memory = rememberStep(original);
+      const away = withRole(original, role);
+      expect(away.some(t => t.startsWith('step:') || t.startsWith('prev:'))).toBe(false);
+      expect(withRole(away, 'step', memory!.step, memory)).toEqual(original);
+    }
+  );
 
   it('a new name does not inherit what another step depended on', () => {
     const memory = rememberStep(['step:train', 'prev:load']);
