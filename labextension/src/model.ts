@@ -163,7 +163,10 @@ export class PipelineModel {
     try {
       const count = document.applyOutputs(await this._client.notebookContent(path));
       state.outputsShown = true;
-      state.notice = { kind: 'info', text: `Outputs of ${count} cell${count === 1 ? '' : 's'} shown; save to keep them.` };
+      state.notice = {
+        kind: 'info',
+        text: `Outputs of ${count} cell${count === 1 ? '' : 's'} shown; save to keep them.`
+      };
     } catch (error) {
       state.notice = { kind: 'error', text: errorBody(error).message };
     }
@@ -430,9 +433,9 @@ export class PipelineModel {
 
   private async _follow(document: INotebookDocument, run: IRunView): Promise<void> {
     const id = run.id!;
-    let last = -1;
     try {
-      last = await this._client.streamRunEvents(id, last, event => this._applyEvent(document, run, event));
+      // From the first event (-1: none seen yet); polling below takes over if the stream drops.
+      await this._client.streamRunEvents(id, -1, event => this._applyEvent(document, run, event));
     } catch {
       run.transport = 'polling';
       this._changed.emit();
@@ -450,7 +453,12 @@ export class PipelineModel {
 
   private _applyEvent(document: INotebookDocument, run: IRunView, event: RunEvent): void {
     const result = applyEvent(run, event);
-    if (event.type === 'step' && event.state !== 'waiting' && event.state !== 'running' && this._document === document) {
+    if (
+      event.type === 'step' &&
+      event.state !== 'waiting' &&
+      event.state !== 'running' &&
+      this._document === document
+    ) {
       void this.loadHistory(); // the history line of this run shows each step as it ends
     }
     if (result) {

@@ -9,6 +9,8 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { Panel, Widget } from '@lumino/widgets';
 import * as React from 'react';
 
+// ANSI colour codes start with the ESC control character, so matching one is the point.
+// eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 
 export function stripAnsi(text: string): string {
