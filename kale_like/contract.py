@@ -2,7 +2,7 @@
 
 Every backend reports through these types, and every surface reads them: the CLI's
 progress table, the server's event stream and the panel (whose TypeScript mirror,
-``labextension/src/tokens.ts``, a test keeps in step with this module). ``to_json()``
+``labextension/src/wire.ts``, a test keeps in step with this module). ``to_json()``
 gives the wire form; the field names are the wire's.
 """
 from __future__ import annotations

@@ -3,7 +3,7 @@ import * as React from 'react';
 
 import { stepColor } from './colors';
 import { layoutDag, NODE_HEIGHT, NODE_WIDTH } from './layout';
-import { Edge, StepState } from './tokens';
+import { Edge, StepState } from './wire';
 
 export interface IDagViewProps {
   steps: string[];

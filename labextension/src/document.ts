@@ -6,7 +6,7 @@
 import { ISignal } from '@lumino/signaling';
 
 import { readCellTags, renameStepInTags } from './tags';
-import { INotebookJSON, IPipelineMetadata, SplitChoice } from './tokens';
+import { INotebookJSON, IPipelineMetadata, SplitChoice } from './wire';
 
 export const SPLITS: ReadonlyArray<SplitChoice> = ['auto', 'tags', 'headings', 'cells'];
 

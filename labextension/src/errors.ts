@@ -1,5 +1,5 @@
 /** The error a failed server call raises, carrying the body the server's error mapper wrote. */
-import { IServerErrorBody } from './tokens';
+import { IServerErrorBody } from './wire';
 
 export class ServerError extends Error {
   constructor(

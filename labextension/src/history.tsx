@@ -2,9 +2,9 @@
 import * as React from 'react';
 
 import { PipelineModel } from './model';
-import type { IPanelActions } from './panel';
+import type { IPanelActions } from './actions';
 import { formatElapsed, runTitle } from './progress';
-import { IRunStatus } from './tokens';
+import { IRunStatus } from './wire';
 
 export function formatWhen(seconds: number, now = Date.now()): string {
   const date = new Date(seconds * 1000);

@@ -13,7 +13,7 @@ import { DEFAULT_USER_SETTINGS, PipelineModel } from './model';
 import { NotebookDocument } from './notebook';
 import { PipelinePanel } from './panel';
 import { KaleLikeClient } from './request';
-import { IUserSettings } from './tokens';
+import { IUserSettings } from './wire';
 import { tracebackWidget } from './traceback';
 
 const PLUGIN_ID = 'kale-like:plugin';

@@ -2,7 +2,7 @@
  * Where the DAG preview draws each step: layers by longest path from a root
  * (so every edge points down), steps in a layer in pipeline order.
  */
-import { Edge } from './tokens';
+import { Edge } from './wire';
 
 export interface INodeBox {
   name: string;

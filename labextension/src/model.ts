@@ -28,7 +28,7 @@ import {
   IUserSettings,
   RunEvent,
   SplitChoice
-} from './tokens';
+} from './wire';
 
 export interface INotice {
   kind: 'error' | 'info';

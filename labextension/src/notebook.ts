@@ -9,7 +9,7 @@ import type { IOutput } from '@jupyterlab/nbformat';
 import type { ISharedCodeCell } from '@jupyter/ydoc';
 
 import { ICellView, INotebookDocument, matchExecutedCells } from './document';
-import { INotebookJSON, IPipelineMetadata } from './tokens';
+import { INotebookJSON, IPipelineMetadata } from './wire';
 
 export const METADATA_KEY = 'kale_like';
 export const FAILED_CELL_CLASS = 'kale-like-failed-cell';

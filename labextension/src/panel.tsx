@@ -2,28 +2,17 @@
  * The left side panel: React components rendering a `PipelineModel`.
  * Every control has an accessible name; the UI test finds them by role and label.
  */
-import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { IPanelActions } from './actions';
 import { DagView } from './dag';
 import { RunHistory } from './history';
 import { SPLITS } from './document';
 import { PipelineModel } from './model';
 import { RunSummary, StepList } from './progress';
 import { BackendSettings, Parameters, PipelineSettings } from './settingsforms';
-import { IUserSettings, SplitChoice } from './tokens';
-
-export interface IPanelActions {
-  /** Open a file from the server root (the executed notebook). */
-  openPath: (path: string) => void;
-  /** Persist settings that belong to the user, not the notebook. */
-  saveUserSettings: (settings: IUserSettings) => void;
-  /** JupyterLab's renderers, to show tracebacks as a notebook does (absent in unit tests). */
-  rendermime?: IRenderMimeRegistry | null;
-  /** Show a whole traceback in the main area. */
-  openTraceback?: (title: string, text: string) => void;
-}
+import { SplitChoice } from './wire';
 
 export class PipelinePanel extends ReactWidget {
   constructor(

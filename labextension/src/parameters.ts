@@ -1,5 +1,5 @@
 /** Pipeline parameter values typed in the panel, turned into the run's overrides. */
-import { IParameter } from './tokens';
+import { IParameter } from './wire';
 
 /** Typed overrides for the parameters the user changed; untouched ones keep their default. */
 export function parameterOverrides(

@@ -2,10 +2,10 @@
 import * as React from 'react';
 
 import { PipelineModel } from './model';
-import type { IPanelActions } from './panel';
+import type { IPanelActions } from './actions';
 import { IOutputChunk, IRunView } from './runview';
 import { stripAnsi, TracebackView } from './traceback';
-import { IRunError, StepState } from './tokens';
+import { IRunError, StepState } from './wire';
 
 export function RunSummary(props: { run: IRunView; model: PipelineModel; actions: IPanelActions }): JSX.Element {
   const { run, model, actions } = props;

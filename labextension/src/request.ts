@@ -17,7 +17,7 @@ import {
   IServerInfo,
   RunEvent,
   SplitChoice
-} from './tokens';
+} from './wire';
 
 export { ServerError };
 

@@ -2,7 +2,7 @@
  * A run as the panel shows it, folded from the server's events (or, when streaming
  * is not possible, from polled snapshots). Pure functions: no I/O, no signals.
  */
-import { Backend, IRunResult, IRunStatus, IStepProgress, RunEvent, RunState } from './tokens';
+import { Backend, IRunResult, IRunStatus, IStepProgress, RunEvent, RunState } from './wire';
 
 export interface IStepRunView extends IStepProgress {
   /** When a running step started, by this browser's clock (ms), for a live timer. */

@@ -5,7 +5,7 @@
 import * as React from 'react';
 
 import { PipelineModel } from './model';
-import { IBackendChoice, IUserSettings } from './tokens';
+import { IBackendChoice, IUserSettings } from './wire';
 
 export function Parameters({ model }: { model: PipelineModel }): JSX.Element {
   const values = model.parameterValues;

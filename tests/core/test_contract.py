@@ -1,5 +1,5 @@
 """The run contract has one definition (``kale_like/contract.py``); the panel's wire types
-(``labextension/src/tokens.ts``) must say the same. These tests read the TypeScript and
+(``labextension/src/wire.ts``) must say the same. These tests read the TypeScript and
 fail when a state, an event field or an error field exists on one side only."""
 from __future__ import annotations
 
@@ -12,21 +12,21 @@ from kale_like.backends import BackendInfo, RunResult, backend_names
 from kale_like.contract import (FinishedEvent, NoticeEvent, OutputEvent, PlanEvent, RunError, StepEvent,
                                 StepState, SubmittedEvent)
 
-TOKENS = Path(__file__).resolve().parents[2] / "labextension" / "src" / "tokens.ts"
+WIRE = Path(__file__).resolve().parents[2] / "labextension" / "src" / "wire.ts"
 SERVER_ADDED = {"seq", "output_path", "output_url"}  # the server's run registry adds these to events
 
 
 def _union(name: str) -> set[str]:
-    match = re.search(rf"export type {name}\s*=([^;]+);", TOKENS.read_text())
-    assert match, f"no union type {name} in tokens.ts"
+    match = re.search(rf"export type {name}\s*=([^;]+);", WIRE.read_text())
+    assert match, f"no union type {name} in wire.ts"
     return set(re.findall(r"'([^']*)'", match.group(1)))
 
 
 def _interface(name: str) -> dict[str, bool]:
     """Field -> required, for ``export interface NAME`` (with the fields it extends)."""
-    text = TOKENS.read_text()
+    text = WIRE.read_text()
     match = re.search(rf"export interface {name}(?:\s+extends\s+(\w+))?\s*\{{", text)
-    assert match, f"no interface {name} in tokens.ts"
+    assert match, f"no interface {name} in wire.ts"
     depth, body, i = 1, [], match.end()
     while depth:
         depth += {"{": 1, "}": -1}.get(text[i], 0)
@@ -69,12 +69,12 @@ def test_the_run_error_has_the_same_fields():
 def test_every_event_has_the_same_fields(event, interface):
     body = event.to_json()
     _check(set(body), interface)
-    literal = re.search(rf"export interface {interface}\b[^}}]*?\btype: ([^;]+);", TOKENS.read_text(), re.S)
+    literal = re.search(rf"export interface {interface}\b[^}}]*?\btype: ([^;]+);", WIRE.read_text(), re.S)
     assert literal and body["type"] in re.findall(r"'(\w+)'", literal.group(1))
 
 
 def test_event_types_are_the_union_members():
-    members = re.search(r"export type RunEvent\s*=([^;]+);", TOKENS.read_text()).group(1)
+    members = re.search(r"export type RunEvent\s*=([^;]+);", WIRE.read_text()).group(1)
     assert set(re.findall(r"I\w+Event", members)) == {"IPlanEvent", "IStepEvent", "INoticeEvent",
                                                                   "IOutputEvent", "ISubmittedEvent", "IFinishedEvent"}
 

@@ -7,7 +7,7 @@ import { appendOutput } from '../runview';
 import { PipelineModel } from '../model';
 import { parameterOverrides } from '../parameters';
 import type { IKaleLikeClient } from '../request';
-import { IAnalysis, INotebookJSON, IPipelineMetadata, IRunStatus, RunEvent } from '../tokens';
+import { IAnalysis, INotebookJSON, IPipelineMetadata, IRunStatus, RunEvent } from '../wire';
 
 class FakeDocument implements INotebookDocument {
   path = 'demo.ipynb';
