@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any, Callable
 
 from .backends import RunOptions, RunResult, get_backend, prepare
-from .build import Plan, build_plan
+from .planning import Plan, build_plan
 from .contract import RunError
 from .errors import KaleLikeError, Location, UndefinedNameError
 from .notebook import Notebook, load_notebook

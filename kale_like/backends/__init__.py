@@ -1,4 +1,4 @@
-"""Backends run a :class:`~kale_like.build.Plan`. One small protocol, one registry,
+"""Backends run a :class:`~kale_like.planning.Plan`. One small protocol, one registry,
 also reachable through the ``kale_like.backends`` entry-point group.
 
 The registry is what every surface asks: the CLI's ``--backend`` choices, the server's
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol
 from ..contract import Event, EventSink, RunError
 
 if TYPE_CHECKING:  # the registry is read by surfaces that must start fast (CLI, server)
-    from ..build import Plan
+    from ..planning import Plan
     from ..notebook import Notebook
 
 __all__ = ["Backend", "BackendInfo", "Event", "EventSink", "RunOptions", "RunResult", "backend_infos",

@@ -15,7 +15,7 @@ import threading
 import time
 from typing import Any
 
-from ..build import Plan
+from ..planning import Plan
 from ..contract import DONE, EventSink, FinishedEvent, PlanEvent, RunError, StepEvent, StepState
 from . import RunOptions, RunResult
 from .defaults import default_output

@@ -18,7 +18,7 @@ import time
 import uuid
 from typing import Any
 
-from ..build import Plan
+from ..planning import Plan
 from ..contract import EventSink
 from . import RunOptions, RunResult
 from .kfp_local import KfpLocalRun

@@ -25,7 +25,7 @@ import threading
 import time
 from typing import Any
 
-from ..build import Plan
+from ..planning import Plan
 from ..contract import EventSink, RunError, StepState
 from . import RunOptions, RunResult
 from .base import PlanRun

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..build import Plan
+from ..planning import Plan
 from ..contract import EventSink
 from . import RunOptions, RunResult
 

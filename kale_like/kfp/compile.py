@@ -19,7 +19,7 @@ import time
 import types
 from dataclasses import dataclass
 
-from ..build import Plan
+from ..planning import Plan
 from ..errors import KaleLikeError, PipelineError
 from ..runtime.kfp_entry import cell_text
 from .codegen import PIPELINE_FUNCTION, GeneratedModule, StepComponent, generate_module

@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..build import Plan
+from ..planning import Plan
 from ..errors import ParameterError
 from ..pipeline import Step
 from .names import KEEP, MODULE_NAMES, RESERVED, Namespace, kfp_name

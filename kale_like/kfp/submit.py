@@ -253,7 +253,7 @@ def submit_plan(found: Any, *, host: str | None = None, experiment: str | None =
                 poll_interval: float = 5.0, token: str | None = None, cookies: str | None = None,
                 namespace: str | None = None, ui_host: str | None = None, options: Any = None,
                 on_status: Callable[[str], None] | None = None) -> Submission:
-    """Compile a plan (a :class:`kale_like.build.Plan`) and submit it; ``parameters`` become
+    """Compile a plan (a :class:`kale_like.planning.Plan`) and submit it; ``parameters`` become
     the run's arguments (the compiled defaults are the notebook's)."""
     import tempfile
     from dataclasses import replace

@@ -123,7 +123,7 @@ class KaleLikeEngine(Engine):
 
 def _plan(nb: Any, kernel_name: str, language: str, input_path: Any, settings: EngineSettings):
     """The plan to run, and the handover: values as data when that keeps papermill's semantics."""
-    from ..build import build_plan
+    from ..planning import build_plan
     from ..notebook.reader import notebook_from_node
     from ..parameters import check_names
 

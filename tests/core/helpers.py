@@ -6,7 +6,7 @@ from pathlib import Path
 
 import nbformat
 
-from kale_like.build import Plan, build_plan
+from kale_like.planning import Plan, build_plan
 from kale_like.notebook import notebook_from_node
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

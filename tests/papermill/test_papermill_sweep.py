@@ -8,7 +8,7 @@ import pytest
 from pm_harness import make_notebook, nbformat, run_cli
 
 from kale_like.errors import ParameterError
-from kale_like.sweep import grid, parse_axes, run_sweep
+from kale_like.cli.sweep import grid, parse_axes, run_sweep
 
 SWEPT = [
     ("code", "alpha = 0.1\ndepth = 2\nseed = 0", ["parameters"]),
@@ -82,7 +82,7 @@ def test_steps_reading_only_unswept_parameters_come_from_cache(swept):
 
 
 def test_summary_has_one_row_per_point_with_metrics(swept, tmp_path):
-    from kale_like.sweep import write_summary
+    from kale_like.cli.sweep import write_summary
 
     _, _, axes, outcomes = swept
     path = write_summary(str(tmp_path / "summary.csv"), axes, outcomes)

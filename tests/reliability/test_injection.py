@@ -147,7 +147,7 @@ def test_one_rule_for_parameter_names(name):
 @pytest.mark.parametrize("name", BAD_NAMES[:6])
 def test_every_python_surface_refuses_bad_names(tmp_path, name):
     from kale_like import api
-    from kale_like.sweep import parse_axes
+    from kale_like.cli.sweep import parse_axes
 
     path = write_notebook(tmp_path / "nb.ipynb", ("a = 1", ["parameters"]), "print(a)")
     for call in (lambda: api.plan(path, parameters={name: 1}), lambda: api.run(path, parameters={name: 1}),

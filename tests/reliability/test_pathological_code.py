@@ -8,7 +8,7 @@ import pytest
 
 from kale_like.analysis import facts
 from kale_like.api import plan
-from kale_like.build import build_plan
+from kale_like.planning import build_plan
 from kale_like.notebook import notebook_from_node
 
 from .input_harness import build_notebook, kale_like, write_notebook

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kale_like.build import build_plan
+from kale_like.planning import build_plan
 from kale_like.errors import TagError
 from kale_like.notebook import notebook_from_node
 

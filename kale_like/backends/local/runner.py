@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ...build import Plan
+from ...planning import Plan
 from ...contract import EventSink, FinishedEvent, NoticeEvent, RunError, StepState
 from ...errors import NoSpace, is_no_space
 from ...notebook import Notebook

@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .errors import ParameterError
-from .parameters import check_name, parse_value
+from ..errors import ParameterError
+from ..parameters import check_name, parse_value
 
 SUMMARY_NAME = "summary.csv"
 
@@ -112,9 +112,9 @@ def run_sweep(notebook_path: str, axes: dict[str, list[Any]], *, base: dict[str,
     ``on_point(point)`` returns the event sink for that point's run;
     ``after_point(plan, result, outcome)`` is called when a point finishes.
     """
-    from .api import plan as make_plan
-    from .backends import RunOptions, get_backend
-    from .backends.defaults import default_workdir
+    from ..api import plan as make_plan
+    from ..backends import RunOptions, get_backend
+    from ..backends.defaults import default_workdir
 
     folder = folder or default_folder(notebook_path)
     shared = workdir or default_workdir(os.path.abspath(notebook_path))

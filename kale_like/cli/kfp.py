@@ -1,6 +1,6 @@
 """``kale-like compile | submit | image``: Kubeflow Pipelines from the command line.
 
-Registered by :mod:`kale_like.cli`, which maps errors to exit codes; the
+Registered by :mod:`kale_like.cli.app`, which maps errors to exit codes; the
 handlers here only parse, call :mod:`kale_like.api`, and print.
 """
 from __future__ import annotations
@@ -9,13 +9,12 @@ import argparse
 import os
 import sys
 
-from ..splitting import SPLITS
-
+from .options import add_image, add_notebook, add_parameters, add_split, overrides, warn
 
 
 def register(sub) -> None:
     compile_ = sub.add_parser("compile", help="compile the notebook to Kubeflow Pipelines IR YAML")
-    compile_.add_argument("notebook")
+    add_notebook(compile_)
     compile_.add_argument("-o", "--output", help="IR YAML to write (default: NOTEBOOK.yaml beside it)")
     compile_.add_argument("--dsl", nargs="?", const=True, default=None, metavar="PY",
                           help="also write the generated component module (default: NOTEBOOK_pipeline.py)")
@@ -23,7 +22,7 @@ def register(sub) -> None:
     compile_.set_defaults(handler=_compile)
 
     submit = sub.add_parser("submit", help="compile and submit the notebook to a Kubeflow Pipelines server")
-    submit.add_argument("notebook")
+    add_notebook(submit)
     submit.add_argument("--host", help="KFP API endpoint (default: notebook metadata, then KF_PIPELINES_ENDPOINT)")
     submit.add_argument("--experiment", help="experiment name (default: notebook metadata, then 'Default')")
     submit.add_argument("--pipeline-name", help="pipeline name on the server (default: the notebook's)")
@@ -40,7 +39,7 @@ def register(sub) -> None:
     submit.set_defaults(handler=_submit)
 
     image = sub.add_parser("image", help="write a Dockerfile that bakes the notebook's pinned requirements")
-    image.add_argument("notebook")
+    add_notebook(image)
     image.add_argument("-o", "--output", help="build folder (default: NOTEBOOK-image beside the notebook)")
     image.add_argument("--base", help="base image (default: python:X.Y-slim matching this Python; Debian's "
                                       "python3 works too)")
@@ -50,16 +49,11 @@ def register(sub) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--split", default="auto", choices=SPLITS, help="how to cut the notebook into steps")
-    parser.add_argument("-p", "--parameters", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                        help="set a parameter (compile: its default in the IR; submit: the run's value; "
-                             "parsed as papermill does)")
-    parser.add_argument("-r", "--parameters-raw", nargs=2, action="append", metavar=("NAME", "RAW"),
-                        help="set a parameter to a raw string")
-    parser.add_argument("-f", "--parameters-file", action="append", metavar="YAML", help="parameters from a YAML file")
-    parser.add_argument("-y", "--parameters-yaml", action="append", metavar="YAML", help="parameters as a YAML string")
-    parser.add_argument("--image", help="image of every step (default: notebook metadata, then the Kubeflow notebook "
-                                        "server's own image, then python:X.Y installing requirements at step start)")
+    add_split(parser, help="how to cut the notebook into steps")
+    add_parameters(parser, help="set a parameter (compile: its default in the IR; submit: the run's value; "
+                                "parsed as papermill does)")
+    add_image(parser, help="image of every step (default: notebook metadata, then the Kubeflow notebook "
+                           "server's own image, then python:X.Y installing requirements at step start)")
     parser.add_argument("--install", action="store_true", default=None,
                         help="pip-install the notebook's pinned requirements when each step starts "
                              "(default: only when no image is given)")
@@ -72,29 +66,23 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="how each step renders its executed cells for the KFP UI")
 
 
-def _options(args, overrides: dict):
-    from .options import CompileOptions
+def _options(args, parameters: dict):
+    from ..kfp.options import CompileOptions
 
     return CompileOptions(image=args.image, install=args.install, packages=tuple(args.package),
-                          pip_index_urls=tuple(args.pip_index_url), html=args.html, parameters=overrides)
-
-
-def _overrides(args) -> dict:
-    from ..parameters import collect
-
-    return collect(args.parameters, args.parameters_raw, args.parameters_file, args.parameters_yaml)
+                          pip_index_urls=tuple(args.pip_index_url), html=args.html, parameters=parameters)
 
 
 def _compile(args) -> int:
     from .. import api
 
-    overrides = _overrides(args)
+    given = overrides(args)
     stem = os.path.splitext(os.path.abspath(args.notebook))[0]
     output = args.output or stem + ".yaml"
     dsl = (os.path.splitext(os.path.abspath(output))[0] + "_pipeline.py") if args.dsl is True else args.dsl
-    compiled = api.compile(args.notebook, output, split=args.split, parameters=overrides, dsl=dsl,
-                           options=_options(args, overrides))
-    _warn(compiled.warnings)
+    compiled = api.compile(args.notebook, output, split=args.split, parameters=given, dsl=dsl,
+                           options=_options(args, given))
+    warn(compiled.warnings)
     print(f"kale-like: {compiled.image_reason}", file=sys.stderr)
     print(f"kale-like: {len(compiled.components)} components compiled in {compiled.seconds:.1f}s: "
           f"{compiled.package_path}", file=sys.stderr)
@@ -106,9 +94,9 @@ def _compile(args) -> int:
 def _submit(args) -> int:
     from .. import api
 
-    overrides = _overrides(args)
+    given = overrides(args)
     result = api.submit(args.notebook, host=args.host, experiment=args.experiment, pipeline_name=args.pipeline_name,
-                        run_name=args.run_name, parameters=overrides, upload_only=args.upload_only, wait=args.wait,
+                        run_name=args.run_name, parameters=given, upload_only=args.upload_only, wait=args.wait,
                         timeout=args.timeout, poll_interval=args.poll_interval, token=args.token, cookies=args.cookie, namespace=args.namespace,
                         ui_host=args.ui_host, split=args.split, options=_options(args, {}),
                         on_status=lambda state: print(f"kale-like: run state: {state}", file=sys.stderr))
@@ -124,7 +112,7 @@ def _submit(args) -> int:
 
 def _image(args) -> int:
     from ..notebook import load_notebook
-    from .image import write_image_context
+    from ..kfp.image import write_image_context
 
     notebook = load_notebook(args.notebook)
     folder = args.output or os.path.splitext(os.path.abspath(args.notebook))[0] + "-image"
@@ -133,14 +121,10 @@ def _image(args) -> int:
 
         raise KaleLikeError(f"--ca-bundle: no such file: {args.ca_bundle}")
     context = write_image_context(notebook, folder, args.base, args.ca_bundle, args.index_url)
-    _warn([f"'{m}' is imported but not installed here; add it to requirements.txt" for m in context.requirements.missing])
+    warn([f"'{m}' is imported but not installed here; add it to requirements.txt" for m in context.requirements.missing])
     print(f"kale-like: wrote {context.dockerfile} ({len(context.requirements.pinned)} requirements from imports, "
           f"{len(context.constraints)} pinned in constraints.txt)", file=sys.stderr)
     print(f"kale-like: build with: docker build -t REGISTRY/NAME:TAG {context.folder}", file=sys.stderr)
     print(f"kale-like: then: kale-like compile {args.notebook} --image REGISTRY/NAME:TAG", file=sys.stderr)
     return 0
 
-
-def _warn(warnings) -> None:
-    for warning in warnings:
-        print(f"kale-like: warning: {warning}", file=sys.stderr)

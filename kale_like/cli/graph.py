@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from .build import Plan
+from ..planning import Plan
 
 
 def render(plan: Plan, fmt: str) -> str:
@@ -59,6 +59,6 @@ def _mermaid(plan: Plan) -> str:
 
 
 def _json(plan: Plan) -> str:
-    from .api import describe
+    from ..api import describe
 
     return json.dumps(describe(plan), indent=2)

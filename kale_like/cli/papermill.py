@@ -1,13 +1,14 @@
 """Command-line surface of the papermill features: ``kale-like papermill``, ``run --sweep``
-and ``run --step-output notebooks``. Prints; the exit code is returned to ``kale_like.cli``."""
+and ``run --step-output notebooks``. Prints; the exit code is returned to :mod:`.app`."""
 from __future__ import annotations
 
 import argparse
 import sys
 from typing import Any
 
-from .errors import KaleLikeError
-from .parameters import check_names
+from ..errors import KaleLikeError
+from ..parameters import check_names
+from .options import warn
 
 
 def register(sub: Any) -> None:
@@ -29,8 +30,8 @@ def _papermill(args: argparse.Namespace) -> int:
         from papermill.engines import papermill_engines
     except ImportError:
         raise KaleLikeError("papermill is not installed", hint="pip install 'kale_like[papermill]'") from None
-    from .papermill import ENGINE_NAME
-    from .papermill.engine import KaleLikeEngine
+    from ..papermill import ENGINE_NAME
+    from ..papermill.engine import KaleLikeEngine
 
     papermill_engines.register(ENGINE_NAME, KaleLikeEngine)
     forwarded = ["--help"] if args.papermill_help else list(args.papermill_args)
@@ -100,8 +101,8 @@ def run_sweep_command(args: argparse.Namespace, overrides: dict[str, Any], known
     axes = parse_axes(args.sweep)
     unknown = sorted(set(axes) - known)
     if unknown:
-        print(f"kale-like: warning: {', '.join(unknown)} not declared in a parameters cell "
-              f"(known parameters: {', '.join(sorted(known)) or 'none'}); injecting anyway", file=sys.stderr)
+        warn([f"{', '.join(unknown)} not declared in a parameters cell "
+              f"(known parameters: {', '.join(sorted(known)) or 'none'}); injecting anyway"])
     folder = args.out or default_folder(args.notebook)
     total = len(grid(axes))
 
@@ -127,8 +128,8 @@ def run_sweep_command(args: argparse.Namespace, overrides: dict[str, Any], known
 
 def write_step_output(found: Any, result: Any) -> list[str]:
     """``--step-output notebooks``: STEP.ipynb and STEP.html next to the executed notebook."""
-    from .notebook.nbformat_loader import load_nbformat
-    from .papermill.step_notebooks import step_output_dir, write_step_notebooks
+    from ..notebook.nbformat_loader import load_nbformat
+    from ..papermill.step_notebooks import step_output_dir, write_step_notebooks
 
     if not result.output:
         return []
