@@ -28,6 +28,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
+# Run as a plain script (python bench/...), not under pytest: this tree's kale_like first.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kale_like import api  # noqa: E402
 from kale_like.kfp.compile import compile_plan  # noqa: E402

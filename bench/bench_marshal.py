@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# Run as a plain script (python bench/...), not under pytest: this tree's kale_like first.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kale_like.marshal import MarshalContext, confirm_loaded, load_group, save_group
 

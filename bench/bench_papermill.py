@@ -27,6 +27,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from papermill.engines import papermill_engines
 
 REPO = Path(__file__).resolve().parents[1]
+# Run as a plain script (python bench/...), not under pytest: this tree's kale_like first.
 sys.path.insert(0, str(REPO))
 
 from kale_like.papermill.engine import KaleLikeEngine  # noqa: E402

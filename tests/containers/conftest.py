@@ -17,14 +17,11 @@ from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-TESTS = HERE.parent
-for path in (str(HERE), str(TESTS)):
-    if path not in sys.path:
-        sys.path.insert(0, path)
-
+# engine.py beside this file: pytest puts a conftest's folder (not a package) on sys.path.
 import engine as podman_engine
 from notebook_builder import build_notebook
+
+HERE = Path(__file__).resolve().parent
 
 STEP_IMAGE = "localhost/kl-step:test"
 TIMINGS: dict[str, float] = {}

@@ -1,16 +1,13 @@
 """One-call harnesses for the core layers (STYLE.md: each test is one harness call)."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import nbformat
 
 from kale_like.planning import Plan, build_plan
 from kale_like.notebook import notebook_from_node
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from notebook_builder import build_notebook  # noqa: E402
+from notebook_builder import build_notebook
 
 
 def make_notebook(*cells, path=None):

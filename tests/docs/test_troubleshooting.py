@@ -4,11 +4,9 @@ a message added anywhere in kale_like fails this test until the page explains it
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from message_templates import PLACEHOLDER, normalise, templates  # noqa: E402
+from message_templates import PLACEHOLDER, normalise, templates
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"

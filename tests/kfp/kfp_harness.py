@@ -8,7 +8,6 @@ notebook through the local backend and through kfp-local (the compiled IR under
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +17,10 @@ import yaml
 from kale_like import api
 from kale_like.kfp.options import CompileOptions
 
-TESTS = Path(__file__).resolve().parents[1]
-if str(TESTS) not in sys.path:
-    sys.path.insert(0, str(TESTS))
+from faithfulness.outputs import Normalizer, compare_notebooks
+from notebook_builder import build_notebook
 
-from faithfulness.outputs import Normalizer, compare_notebooks  # noqa: E402
-from notebook_builder import build_notebook  # noqa: E402
+TESTS = Path(__file__).resolve().parents[1]
 
 REPO = TESTS.parent
 

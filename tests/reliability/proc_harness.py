@@ -9,8 +9,7 @@ from pathlib import Path
 
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from notebook_builder import build_notebook  # noqa: E402
+from notebook_builder import build_notebook
 
 
 def write_notebook(path: Path, *cells, metadata: dict | None = None) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ pytest.importorskip("pytest_jupyter")
 
 from pytest_jupyter.jupyter_server import *
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from notebook_builder import build_notebook
 
 

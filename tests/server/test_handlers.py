@@ -187,11 +187,7 @@ async def test_malformed_run_requests_are_400(jp_fetch, write_notebook, body):
 @pytest.fixture
 def fake_kfp(monkeypatch):
     """The contract server the KFP tests use, with per-step task states; polled quickly."""
-    import sys
-    from pathlib import Path
-
     pytest.importorskip("kfp")
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "kfp"))
     from fake_kfp import FakeKfp
 
     from kale_like.server import kfp_status

@@ -1,12 +1,10 @@
 """The notebooks the browser tests open, built with the shared nbformat builder."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from notebook_builder import build_notebook
 
 LONG_NAME = "a_step_whose_name_is_far_too_long_for_the_panel"

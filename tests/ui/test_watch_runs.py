@@ -4,8 +4,6 @@ and a Kubeflow run followed step by step (against the KFP contract server)."""
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -102,7 +100,6 @@ def test_outputs_back_history_reload_and_rerun(page, lab: Lab):
 @pytest.fixture
 def fake_kfp():
     pytest.importorskip("kfp")
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "kfp"))
     from fake_kfp import FakeKfp
 
     fake = FakeKfp(run_states=["PENDING"] + ["RUNNING"] * 6 + ["SUCCEEDED"],

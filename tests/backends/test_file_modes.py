@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import make_notebook
+from core.helpers import make_notebook
 
 CELLS = [("n = 2", ["parameters"]), ("## Square", "markdown"), "square = n * n\nprint(square)",
          ("square", ["pipeline-metrics"])]

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from .helpers import make_notebook
+from core.helpers import make_notebook
 
 
 @pytest.mark.parametrize("fmt", ["text", "dot", "mermaid", "json"])

@@ -9,7 +9,7 @@ import pytest
 
 import kale_like
 
-from .helpers import make_notebook
+from core.helpers import make_notebook
 
 # The step prints, then waits for a flag file that the test creates only when it has
 # received that print as an event: the step can only finish if its output is live.

@@ -12,7 +12,7 @@ import pytest
 
 from kale_like import api
 
-from .helpers import make_notebook
+from core.helpers import make_notebook
 
 pytestmark = [pytest.mark.kernel, pytest.mark.filterwarnings("ignore::FutureWarning")]
 

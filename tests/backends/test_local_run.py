@@ -10,7 +10,7 @@ import pytest
 
 import kale_like
 
-from .helpers import make_notebook
+from core.helpers import make_notebook
 
 
 def _cli(*args, cwd=None):
