@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from dataclasses import dataclass, field
 
 from .analysis.cells import CellAnalysis
@@ -28,11 +29,10 @@ FIGURES = "__figures__"  # open figures of an interactive matplotlib backend: th
 MODULE = "__module__:"  # + a top-level package: state living in that imported module
 _HISTORY_NAME = re.compile(r"^(_{1,3}|_\d+|Out|_oh)$")
 PSEUDO = frozenset({RNG, FILES, HISTORY})
-_COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.With, ast.AsyncWith, ast.Match)
-try:
-    _COMPOUND = _COMPOUND + (ast.TryStar,)  # type: ignore[attr-defined]
-except AttributeError:
-    pass
+_COMPOUND: tuple[type[ast.stmt], ...] = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.With,
+                                         ast.AsyncWith, ast.Match)
+if sys.version_info >= (3, 11):  # except* blocks
+    _COMPOUND += (ast.TryStar,)
 
 
 @dataclass

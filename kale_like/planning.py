@@ -177,14 +177,22 @@ def _parameters(drafts: Split, analyses: dict[int, CellAnalysis]) -> list[Parame
         for cell in draft.cells:
             tree = analyses[cell.index].tree
             for stmt in tree.body if tree else []:
-                targets = stmt.targets if isinstance(stmt, ast.Assign) else (
-                    [stmt.target] if isinstance(stmt, ast.AnnAssign) and stmt.value is not None else [])
+                targets, value = _assignment(stmt)
                 for target in targets:
-                    if isinstance(target, ast.Name):
-                        default = _literal(stmt.value)
-                        found[target.id] = Parameter(target.id, default, _type_name(default, stmt.value),
+                    if isinstance(target, ast.Name) and value is not None:
+                        default = _literal(value)
+                        found[target.id] = Parameter(target.id, default, _type_name(default, value),
                                                      cell.index, stmt.lineno)
     return list(found.values())
+
+
+def _assignment(stmt: ast.stmt) -> tuple[list[ast.expr], ast.expr | None]:
+    """The targets and value of ``n = 2`` or ``n: int = 2`` (none for anything else)."""
+    if isinstance(stmt, ast.Assign):
+        return stmt.targets, stmt.value
+    if isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        return [stmt.target], stmt.value
+    return [], None
 
 
 _NOT_LITERAL = object()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -153,7 +154,7 @@ class _Checker:
                 if item.optional_vars is not None:
                     self._bind_target(item.optional_vars, stmt, state, where)
             return self._block(stmt.body, state, where)
-        if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+        if isinstance(stmt, ast.Try) or (sys.version_info >= (3, 11) and isinstance(stmt, ast.TryStar)):
             return self._try(stmt, state, where)
         if isinstance(stmt, ast.Match):
             return self._match(stmt, state, where)
@@ -182,7 +183,7 @@ class _Checker:
                 (end or body).names[name] = DEFINED
         return self._block(stmt.orelse, end or state, where)
 
-    def _try(self, stmt: ast.Try, state: _State, where: _Where) -> _State | None:
+    def _try(self, stmt: ast.Try | ast.TryStar, state: _State, where: _Where) -> _State | None:
         body = self._block(stmt.body, state.copy(), where)
         start = _merge(state, body) or state  # the exception may come before any line of the body
         ends = []
@@ -220,13 +221,14 @@ class _Checker:
         node = ast.Expr(value=expr, lineno=getattr(expr, "lineno", 1), col_offset=0)
         self._simple(node, state, where)
 
-    def _bind_target(self, target: ast.AST, owner: ast.stmt, state: _State, where: _Where) -> None:
+    def _bind_target(self, target: ast.expr, owner: ast.stmt, state: _State, where: _Where) -> None:
         node = ast.Assign(targets=[target], value=ast.Constant(None), lineno=owner.lineno, col_offset=0)
         self._simple(node, state, where)
 
     def _simple(self, stmt: ast.stmt, state: _State, where: _Where) -> _State:
         facts = self.known.get(id(stmt)) or statement_facts(stmt, self.ctx)
-        plain, inner = stmt, []
+        plain = stmt
+        inner: list[tuple[str, int, bool]] = []  # code magics: (code, lines before it, binds names)
         if "get_ipython" in facts.reads:  # a magic: its text is not code, its code is followed below
             plain, inner = without_magic_text(stmt)
             facts = statement_facts(plain, self.ctx)

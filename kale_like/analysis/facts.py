@@ -10,8 +10,10 @@ function.
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 
 from .pyparse import parse as parse_python
+from .pyparse import parse_expression
 from . import vocabulary as V
 from .aliases import loaded_names, target_names, value_roots
 from .classify import classify, magic_name
@@ -21,6 +23,7 @@ from .walk import IterativeVisitor
 # Summaries of the function and lambda nodes of one top-level statement, so that each
 # nested definition is summarised once however deep it sits (not twice per level).
 Summaries = dict[ast.AST, Deferred]
+Comprehension = ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
 
 
 def statement_facts(stmt: ast.stmt, ctx: ImportContext) -> StatementFacts:
@@ -133,8 +136,8 @@ class _ModuleVisitor(IterativeVisitor):
         self._pending_lambda.param_mutations |= summary.param_mutations
 
     # --- comprehensions ----------------------------------------------------------
-    def _visit_comprehension(self, node: ast.AST, elements: list[ast.AST]) -> None:
-        generators: list[ast.comprehension] = node.generators  # type: ignore[attr-defined]
+    def _visit_comprehension(self, node: Comprehension, elements: list[ast.expr]) -> None:
+        generators = node.generators
         # The first iterable is evaluated in the enclosing scope.
         self.visit(generators[0].iter)
         scope: set[str] = set()
@@ -152,7 +155,8 @@ class _ModuleVisitor(IterativeVisitor):
     def visit_ListComp(self, node: ast.ListComp) -> None:
         self._visit_comprehension(node, [node.elt])
 
-    visit_SetComp = visit_ListComp
+    def visit_SetComp(self, node: ast.SetComp) -> None:
+        self._visit_comprehension(node, [node.elt])
 
     def visit_GeneratorExp(self, node: ast.GeneratorExp) -> None:
         self._visit_comprehension(node, [node.elt])
@@ -270,7 +274,7 @@ class _ModuleVisitor(IterativeVisitor):
         elif not self._is_local(node.id):
             self.facts.reads.add(node.id)
 
-    def _bind_value(self, targets: list[ast.AST], value: ast.AST) -> None:
+    def _bind_value(self, targets: Sequence[ast.AST], value: ast.AST) -> None:
         names = [n for t in targets for n in target_names(t)]
         self._record_alias(targets, value)
         pending = getattr(self, "_pending_lambda", Deferred())
@@ -301,7 +305,7 @@ class _ModuleVisitor(IterativeVisitor):
                 return "database connection"
         return None
 
-    def _record_alias(self, targets: list[ast.AST], value: ast.AST) -> None:
+    def _record_alias(self, targets: Sequence[ast.AST], value: ast.AST) -> None:
         names = [n for t in targets for n in target_names(t)]
         roots = value_roots(value, self.ctx)
         group = names + sorted(roots)
@@ -443,7 +447,7 @@ class _ModuleVisitor(IterativeVisitor):
             self.facts.reads.add(name)
         for expression in re.findall(r"\{([^{}]+)\}", text):
             try:
-                tree = parse_python(expression.strip(), mode="eval")
+                tree = parse_expression(expression.strip())
             except SyntaxError:
                 continue
             self.facts.reads |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
@@ -488,10 +492,10 @@ class _ClassBodyVisitor(IterativeVisitor):
         for target in node.targets:
             self.visit(target)
 
-    def _comprehension(self, node: ast.AST, elements: list[ast.AST]) -> None:
+    def _comprehension(self, node: Comprehension, elements: list[ast.expr]) -> None:
         """Only the first iterable sees the class's names; the rest runs in a scope of its
         own whose free names are the module's (``[i for i in range(n)]`` reads ``n`` here)."""
-        generators: list[ast.comprehension] = node.generators  # type: ignore[attr-defined]
+        generators = node.generators
         self.visit(generators[0].iter)
         own = {n for g in generators for n in target_names(g.target)}
         rest = [*(g.iter for g in generators[1:]), *(c for g in generators for c in g.ifs), *elements]
@@ -503,7 +507,11 @@ class _ClassBodyVisitor(IterativeVisitor):
     def visit_ListComp(self, node: ast.ListComp) -> None:
         self._comprehension(node, [node.elt])
 
-    visit_SetComp = visit_GeneratorExp = visit_ListComp
+    def visit_SetComp(self, node: ast.SetComp) -> None:
+        self._comprehension(node, [node.elt])
+
+    def visit_GeneratorExp(self, node: ast.GeneratorExp) -> None:
+        self._comprehension(node, [node.elt])
 
     def visit_DictComp(self, node: ast.DictComp) -> None:
         self._comprehension(node, [node.key, node.value])
@@ -572,7 +580,7 @@ def _copy(summary: Deferred) -> Deferred:
 def _summarise(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, ctx: ImportContext,
                summaries: Summaries) -> Deferred:
     params = _parameters(node.args)
-    body = node.body if isinstance(node.body, list) else [ast.Expr(node.body)]
+    body: list[ast.stmt] = node.body if isinstance(node.body, list) else [ast.Expr(node.body)]
     # A ``global`` statement binds in its own function only: nested functions are not searched.
     declared_global = {n for sub in _own_nodes(body) if isinstance(sub, ast.Global) for n in sub.names}
     local = (_bound_names(body) | set(params)) - declared_global
@@ -622,6 +630,7 @@ def _own_nodes(body: list[ast.stmt]):
     """The nodes of a function body that run in its own frame: a nested definition's
     decorators and defaults do, its body does not (``global`` and ``yield`` there are its own)."""
     for stmt in body:
+        roots: list[ast.AST]
         if isinstance(stmt, ast.ClassDef):
             roots = [*stmt.decorator_list, *stmt.bases, *(k.value for k in stmt.keywords)]
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):

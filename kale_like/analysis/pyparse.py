@@ -15,6 +15,11 @@ import threading
 _LOCK = threading.Lock()
 
 
-def parse(source: str, filename: str = "<unknown>", mode: str = "exec") -> ast.AST:
+def parse(source: str, filename: str = "<unknown>") -> ast.Module:
     with _LOCK:
-        return ast.parse(source, filename, mode)
+        return ast.parse(source, filename, "exec")
+
+
+def parse_expression(source: str, filename: str = "<unknown>") -> ast.Expression:
+    with _LOCK:
+        return ast.parse(source, filename, "eval")

@@ -188,7 +188,7 @@ def _component(context: _Context, step: Step) -> str:
     values, injected = _value_args(context, step, scope)
     inputs = _input_slots(context, step, scope)
     context.wiring[step.name] = _Wiring(values, injected, inputs)
-    signature = ([f"{arg}: {context.parameters.input(name).annotation}" for name, arg in values + injected]
+    signature = ([f"{arg}: {context.parameters.named(name).annotation}" for name, arg in values + injected]
                  + [f"{s.arg}: Input[{s.kind}]" for s, _ in inputs]
                  + [f"{s.arg}: Output[{s.kind}]" for s in outputs]
                  + [f"{NOTEBOOK_OUTPUT}: Output[Artifact]", f"{HTML_OUTPUT}: Output[HTML]"])
@@ -270,7 +270,7 @@ def _output_slots(context: _Context, step: Step, scope: Namespace) -> list[Slot]
 def _value_args(context: _Context, step: Step, scope: Namespace) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(parameters read straight from pipeline inputs, parameters the step injects) as (name, arg)."""
     parameters = context.parameters
-    values = [(i.name, scope.claim(parameters.input(i.name).arg, "_in")) for i in step.inputs
+    values = [(i.name, scope.claim(parameters.named(i.name).arg, "_in")) for i in step.inputs
               if parameters.direct(i.name, i.producer)]
     injected = []
     if step.kind == "parameters":
@@ -343,7 +343,7 @@ def _run_arguments(context: _Context, step: Step, values: list[tuple[str, str]],
         lines.append(f"        values={_mapping((n, a) for n, a in values)},")
     if injected:
         lines.append(f"        parameters={_mapping((n, a) for n, a in injected)},")
-        modes = {n: context.parameters.input(n).mode for n, _ in injected}
+        modes = {n: context.parameters.named(n).mode for n, _ in injected}
         modes = {n: m for n, m in modes.items() if m != VALUE}
         if modes:
             lines.append(f"        parameter_modes={modes!r},")
@@ -410,7 +410,7 @@ def _pipeline_function(context: _Context, skipped: str | None) -> str:
 def _task_lines(context: _Context, step: Step, task: str, tasks: dict[str, str], skipped: str | None) -> list[str]:
     parameters = context.parameters
     wiring = context.wiring[step.name]
-    arguments = [f"{arg}={parameters.input(name).arg}" for name, arg in wiring.values + wiring.injected]
+    arguments = [f"{arg}={parameters.named(name).arg}" for name, arg in wiring.values + wiring.injected]
     for slot, producer in wiring.inputs:
         produced = context.outputs[producer][slot.name]
         arguments.append(f"{slot.arg}={tasks[producer]}.outputs[{produced.arg!r}]")

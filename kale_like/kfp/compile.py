@@ -172,7 +172,8 @@ def _recorded_files(plan: Plan) -> tuple[dict[str, int], tuple[str, ...]]:
         return {}, ()
     if not isinstance(recorded, dict):
         return {}, ()
-    read = recorded.get("read") if isinstance(recorded.get("read"), dict) else {}
+    read = recorded.get("read")
+    read = read if isinstance(read, dict) else {}
     return {str(k): int(v) for k, v in read.items()}, tuple(str(p) for p in recorded.get("written") or ())
 
 

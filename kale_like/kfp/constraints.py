@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from importlib import metadata
 
-from packaging.markers import default_environment
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -27,8 +26,8 @@ def _canonical(name: str) -> str:
 def dependency_closure(roots: list[str]) -> list[str]:
     """``name==version`` for the installed distributions ``roots`` need, transitively, sorted."""
     pinned: dict[str, str] = {}
-    todo = [(_canonical(r), frozenset()) for r in roots]
-    seen: set[tuple[str, frozenset]] = set()
+    todo: list[tuple[str, frozenset[str]]] = [(_canonical(r), frozenset()) for r in roots]
+    seen: set[tuple[str, frozenset[str]]] = set()
     while todo:
         name, extras = todo.pop()
         if (name, extras) in seen:
@@ -38,13 +37,18 @@ def dependency_closure(roots: list[str]) -> list[str]:
             distribution = metadata.distribution(name)
         except metadata.PackageNotFoundError:
             continue
-        pinned[name] = distribution.version + _python_marker(distribution.metadata.get("Requires-Python"))
+        pinned[name] = distribution.version + _python_marker(_requires_python(distribution))
         for text in distribution.requires or ():
             requirement = _parse(text)
             if requirement is None or not _applies(requirement, extras):
                 continue
             todo.append((_canonical(requirement.name), frozenset(requirement.extras)))
     return sorted(f"{name}=={version}" for name, version in pinned.items())
+
+
+def _requires_python(distribution: metadata.Distribution) -> str | None:
+    found = distribution.metadata.get_all("Requires-Python")
+    return found[0] if found else None
 
 
 def _python_marker(requires_python: str | None) -> str:
@@ -64,8 +68,8 @@ def _parse(text: str) -> Requirement | None:
         return None
 
 
-def _applies(requirement: Requirement, extras: frozenset) -> bool:
+def _applies(requirement: Requirement, extras: frozenset[str]) -> bool:
     if requirement.marker is None:
         return True
-    environment = default_environment()
-    return any(requirement.marker.evaluate({**environment, "extra": extra}) for extra in (extras or {""}))
+    # evaluate() starts from this interpreter's default environment and overrides only "extra".
+    return any(requirement.marker.evaluate({"extra": extra}) for extra in (extras or {""}))

@@ -96,12 +96,12 @@ def remove_run_containers(run_id: str) -> list[str]:
     import docker
 
     client = docker.from_env()
-    removed = []
+    removed: list[str] = []
     try:
         for container in client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_id}"}):
             try:
                 container.remove(force=True)
-                removed.append(container.name)
+                removed.append(container.name or container.short_id)
             except docker.errors.NotFound:
                 continue
     finally:

@@ -52,7 +52,10 @@ def write_image_context(notebook: Notebook, folder: str, base_image: str | None 
     os.makedirs(folder, exist_ok=True)
     for stale in ("kale_like", CA_FILE):  # earlier versions copied kale_like in; an old CA must not linger
         path = os.path.join(folder, stale)
-        shutil.rmtree(path) if os.path.isdir(path) else (os.path.exists(path) and os.remove(path))
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        elif os.path.exists(path):
+            os.remove(path)
     kfp = next((r for r in requirements.runtime if r.split("==")[0] == "kfp"), "kfp")
     lines = [r for r in dict.fromkeys(requirements.pinned + requirements.runtime) if r != kfp]
     _write(folder, "requirements.txt",

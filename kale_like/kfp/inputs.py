@@ -61,6 +61,13 @@ class ParameterPlan:
     def input(self, name: str) -> PipelineInput | None:
         return next((i for i in self.inputs if i.name == name), None)
 
+    def named(self, name: str) -> PipelineInput:
+        """The input of a parameter the plan has (code generation asks for no other)."""
+        found = self.input(name)
+        if found is None:
+            raise KeyError(f"no pipeline input for the parameter {name!r}")
+        return found
+
     def direct(self, step_input_name: str, producer: str) -> PipelineInput | None:
         found = self.input(step_input_name) if producer == self.step else None
         return found if found is not None and found.direct else None
@@ -177,6 +184,10 @@ def run_arguments(parameters: ParameterPlan, overrides: dict[str, Any]) -> dict[
     return arguments
 
 
+_PYTHON_TYPES: dict[str, type | tuple[type, ...]] = {"int": int, "str": str, "bool": bool, "list": (list, tuple),
+                                                     "dict": dict}
+
+
 def _argument(target: PipelineInput, value: Any) -> Any:
     if target.mode != VALUE:
         return value if isinstance(value, str) and target.mode == KEEP_MODE and value == KEEP else repr(value)
@@ -185,9 +196,9 @@ def _argument(target: PipelineInput, value: Any) -> Any:
         return float(value)
     if kind == "int" and isinstance(value, float) and value.is_integer():
         return int(value)
-    expected = {"int": int, "str": str, "bool": bool, "list": (list, tuple), "dict": dict}.get(kind)
+    expected = _PYTHON_TYPES.get(kind)
     if expected is not None and isinstance(value, expected) and not (kind == "int" and isinstance(value, bool)):
-        value = list(value) if kind == "list" else value
+        value = list(value) if isinstance(value, tuple) else value  # only a list parameter takes a tuple
         if kind in ("list", "dict") and not _json_data(value):
             raise ParameterError(f"parameter '{target.name}' must be JSON data (str keys, no tuples or sets)")
         return value

@@ -237,8 +237,9 @@ def _server_message(body: Any) -> str:
 
 def _root_cause(exc: BaseException) -> str:
     seen = exc
-    while isinstance(getattr(seen, "reason", None), BaseException):
-        seen = seen.reason  # urllib's URLError / urllib3's MaxRetryError -> the OSError underneath
+    # urllib's URLError / urllib3's MaxRetryError -> the OSError underneath
+    while isinstance(reason := getattr(seen, "reason", None), BaseException):
+        seen = reason
     text = str(seen)
     if "Connection refused" in text or isinstance(seen, ConnectionRefusedError):
         return "connection refused"
