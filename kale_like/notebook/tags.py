@@ -1,62 +1,29 @@
-"""The cell-tag grammar (Kale's, plus papermill's ``parameters``).
+"""Reading one cell's tags (Kale's grammar, plus papermill's ``parameters``).
 
-=========================  ==============================================================
-tag                        meaning
-=========================  ==============================================================
-``step:NAME``              the cell starts (or continues) step NAME; ``block:NAME`` is the
-                           older Kale spelling of the same thing
-``prev:NAME``              the step depends on step NAME (besides what the data implies)
-``imports``                cell runs at the start of every later step (Kale semantics)
-``functions``              same as ``imports``
-``pipeline-parameters``    literal assignments that become pipeline parameters
-``parameters``             papermill's spelling of the same
-``pipeline-metrics``       names whose values are reported as pipeline metrics
-``skip``                   the cell is left out of the pipeline
-``limit:KEY:VALUE``        resource limit, e.g. ``limit:memory:2Gi``, ``limit:nvidia.com/gpu:1``
-``request:KEY:VALUE``      resource request, e.g. ``request:cpu:500m``
-``image:REF``              container image for the step
-``annotation:KEY:VALUE``   pod annotation
-``label:KEY:VALUE``        pod label
-``cache:enabled|disabled`` step caching
-``secret:NAME:KEY:ENV``    expose key KEY of Kubernetes secret NAME as env var ENV
-``env:NAME:VALUE``         environment variable for the step
-``retries:N``              retry the step up to N times
-``timeout:SECONDS``        fail the step after SECONDS
-``raises-exception``       an error in this cell is expected (as nbclient treats it)
-=========================  ==============================================================
+The grammar itself (every tag, the field it sets, the pattern of its value, its help
+text) is data in ``tag_grammar.json``, shared with the panel; ``tag_grammar.py`` reads it.
+This module applies it to a cell: ``parse_tags`` gives a validated ``CellTags``.
 
 An empty ``block:`` (what Kale's panel leaves when a step name is cleared) is no
-tag, as in Kale. Tags that are none of these and have no ``:`` (``hide-input``, ``remove-cell``, …)
-belong to other tools and are ignored. A tag with one of the prefixes above but a
-malformed value is an error that names the cell.
+tag, as in Kale. Tags that are none of the grammar's (``hide-input``, ``remove-cell``,
+``papermill:x``, …) belong to other tools and are ignored. A tag with one of the grammar's
+prefixes but a malformed value is an error that names the cell.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from ..errors import Location, TagError
+from .tag_grammar import GRAMMAR, PrefixRule, WordRule, fragment, why_invalid
 
-STEP_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,62}$")
-# Kubernetes-ish keys: DNS subdomain prefix optional, then a name.
-RESOURCE_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
-QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|Pi|M|G|T|P|E|Ei)?$")
-IMAGE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]*$")
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+STEP_NAME = fragment("step_name")
+RESOURCE_KEY = fragment("resource_key")
+QUANTITY = fragment("quantity")
+IMAGE_REF = fragment("image_ref")
+ENV_NAME = fragment("env_name")
 
-ROLE_TAGS = {
-    "imports": "imports",
-    "functions": "functions",
-    "pipeline-parameters": "parameters",
-    "parameters": "parameters",
-    "pipeline-metrics": "metrics",
-    "skip": "skip",
-}
-# Kale's panel writes "block:" on a cell whose step name was cleared; Kale reads it as no tag.
-EMPTY_KALE_BLOCK = "block:"
-KNOWN_PREFIXES = ("step", "block", "prev", "limit", "request", "image", "annotation",
-                  "label", "cache", "secret", "env", "retries", "timeout")
+ROLE_TAGS = {w.tag: str(w.value) for w in GRAMMAR.words.values() if w.field == "role"}
+KNOWN_PREFIXES = tuple(GRAMMAR.prefixes)
 
 
 @dataclass(frozen=True)
@@ -87,10 +54,48 @@ class CellTags:
     ignored: tuple[str, ...] = field(default=())
 
 
+TagValue = str | bool | int | tuple[str, str] | Secret
+
+
+@dataclass
+class TagReading:
+    """``CellTags`` while the tags are read: the grammar's fields, repeatable ones as lists."""
+
+    step: str | None = None
+    role: str | None = None
+    prev: list[str] = field(default_factory=list)
+    limits: list[tuple[str, str]] = field(default_factory=list)
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    image: str | None = None
+    annotations: list[tuple[str, str]] = field(default_factory=list)
+    labels: list[tuple[str, str]] = field(default_factory=list)
+    cache: bool | None = None
+    secrets: list[Secret] = field(default_factory=list)
+    env: list[tuple[str, str]] = field(default_factory=list)
+    retries: int | None = None
+    timeout: int | None = None
+    raises_exception: bool = False
+    ignored: list[str] = field(default_factory=list)
+
+    def set(self, name: str, value: TagValue, repeat: str) -> TagValue | None:
+        """Record ``value`` in field ``name``; the value it conflicts with (``repeat: once``), if any."""
+        if repeat == "list":
+            getattr(self, name).append(value)
+            return None
+        old = getattr(self, name)
+        if repeat == "once" and old not in (None, value):
+            return old
+        setattr(self, name, value)
+        return None
+
+    def cell_tags(self) -> CellTags:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return CellTags(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+
 def parse_tags(tags: list[str] | tuple[str, ...], cell: int) -> CellTags:
     """Parse one cell's tags. ``cell`` is the 1-based cell number used in errors."""
-    state: dict = {"prev": [], "limits": [], "requests": [], "annotations": [], "labels": [],
-                   "secrets": [], "env": [], "ignored": []}
+    reading = TagReading()
     for raw in tags:
         if not isinstance(raw, str):
             # JupyterLab only writes strings; a number or a list here was put there by hand
@@ -98,125 +103,49 @@ def parse_tags(tags: list[str] | tuple[str, ...], cell: int) -> CellTags:
             raise TagError(f"tag {raw!r} is not a string", Location(cell=cell),
                            hint="tags are strings such as 'step:train'")
         tag = raw.strip()
-        if not tag or tag == EMPTY_KALE_BLOCK:
-            continue
-        _apply_tag(tag, state, Location(cell=cell))
-    return CellTags(
-        step=state.get("step"), role=state.get("role"), prev=tuple(state["prev"]),
-        limits=tuple(state["limits"]), requests=tuple(state["requests"]), image=state.get("image"),
-        annotations=tuple(state["annotations"]), labels=tuple(state["labels"]),
-        cache=state.get("cache"), secrets=tuple(state["secrets"]), env=tuple(state["env"]),
-        retries=state.get("retries"), timeout=state.get("timeout"),
-        raises_exception=bool(state.get("raises_exception")), ignored=tuple(state["ignored"]),
-    )
+        if tag and tag not in GRAMMAR.no_tag:
+            _apply_tag(tag, reading, Location(cell=cell))
+    return reading.cell_tags()
 
 
-def _apply_tag(tag: str, state: dict, where: Location) -> None:
-    if tag in ROLE_TAGS:
-        role = ROLE_TAGS[tag]
-        if state.get("role") not in (None, role):
-            raise TagError(f"tags '{state['role']}' and '{tag}' cannot be on the same cell", where)
-        state["role"] = role
-        return
-    if tag == "raises-exception":
-        state["raises_exception"] = True
+def _apply_tag(tag: str, reading: TagReading, where: Location) -> None:
+    word = GRAMMAR.words.get(tag)
+    if word is not None:
+        _apply_word(word, reading, where)
         return
     prefix, sep, rest = tag.partition(":")
-    if not sep or prefix not in KNOWN_PREFIXES:
-        state["ignored"].append(tag)
+    rule = GRAMMAR.prefixes.get(prefix) if sep else None
+    if rule is None:
+        reading.ignored.append(tag)
         return
-    _PARSERS[prefix](rest, tag, state, where)
+    old = reading.set(rule.field, _value(rule, rest, tag, where), rule.repeat)
+    if old is not None:
+        raise _bad(tag, (rule.conflict or "").format(old=old, tag=tag), where)
+
+
+def _apply_word(word: WordRule, reading: TagReading, where: Location) -> None:
+    old = reading.set(word.field, word.value, word.repeat)
+    if old is not None:
+        raise TagError(GRAMMAR.word_conflict.format(old=old, tag=word.tag), where)
+
+
+def _value(rule: PrefixRule, rest: str, tag: str, where: Location) -> TagValue:
+    """The value ``rest`` of one tag, as the rule's field holds it."""
+    match = rule.pattern.fullmatch(rest)
+    if match is None:
+        raise _bad(tag, why_invalid(rule, rest), where)
+    groups = match.groups()
+    if rule.kind == "pair":
+        return groups[0], groups[1]
+    if rule.kind == "secret":
+        return Secret(*groups)
+    if rule.kind == "switch":
+        return groups[0] == rule.on
+    if rule.kind == "count":
+        return int(groups[0])
+    return groups[0]
 
 
 def _bad(tag: str, why: str, where: Location) -> TagError:
     return TagError(f"invalid tag '{tag}': {why}", where,
                     hint="see the tag grammar in the README")
-
-
-def _parse_step(rest: str, tag: str, state: dict, where: Location) -> None:
-    if not STEP_NAME.fullmatch(rest):
-        raise _bad(tag, "a step name starts with a letter or '_' and holds only letters, digits, '_' and '-'", where)
-    if state.get("step") not in (None, rest):
-        raise _bad(tag, f"the cell is already in step '{state['step']}'", where)
-    state["step"] = rest
-
-
-def _parse_prev(rest: str, tag: str, state: dict, where: Location) -> None:
-    if not STEP_NAME.fullmatch(rest):
-        raise _bad(tag, "prev: takes a step name", where)
-    state["prev"].append(rest)
-
-
-def _key_value(rest: str, tag: str, where: Location, value_pattern: re.Pattern | None = None) -> tuple[str, str]:
-    key, sep, value = rest.rpartition(":")
-    if not sep or not key or not value:
-        raise _bad(tag, "expected KEY:VALUE", where)
-    if not RESOURCE_KEY.fullmatch(key):
-        raise _bad(tag, f"'{key}' is not a valid key", where)
-    if value_pattern is not None and not value_pattern.fullmatch(value):
-        raise _bad(tag, f"'{value}' is not a valid quantity (e.g. 500m, 2, 4Gi)", where)
-    return key, value
-
-
-def _parse_limit(rest: str, tag: str, state: dict, where: Location) -> None:
-    state["limits"].append(_key_value(rest, tag, where, QUANTITY))
-
-
-def _parse_request(rest: str, tag: str, state: dict, where: Location) -> None:
-    state["requests"].append(_key_value(rest, tag, where, QUANTITY))
-
-
-def _parse_image(rest: str, tag: str, state: dict, where: Location) -> None:
-    if not IMAGE_REF.fullmatch(rest):
-        raise _bad(tag, "not a container image reference", where)
-    state["image"] = rest
-
-
-def _parse_annotation(rest: str, tag: str, state: dict, where: Location) -> None:
-    key, sep, value = rest.partition(":")
-    if not sep or not RESOURCE_KEY.fullmatch(key):
-        raise _bad(tag, "expected annotation:KEY:VALUE", where)
-    state["annotations"].append((key, value))
-
-
-def _parse_label(rest: str, tag: str, state: dict, where: Location) -> None:
-    key, sep, value = rest.partition(":")
-    if not sep or not RESOURCE_KEY.fullmatch(key) or (value and not re.fullmatch(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$", value)):
-        raise _bad(tag, "expected label:KEY:VALUE with a valid Kubernetes label", where)
-    state["labels"].append((key, value))
-
-
-def _parse_cache(rest: str, tag: str, state: dict, where: Location) -> None:
-    if rest not in ("enabled", "disabled"):
-        raise _bad(tag, "cache: takes 'enabled' or 'disabled'", where)
-    state["cache"] = rest == "enabled"
-
-
-def _parse_secret(rest: str, tag: str, state: dict, where: Location) -> None:
-    parts = rest.split(":")
-    if len(parts) != 3 or not K8S_NAME.fullmatch(parts[0]) or not parts[1] or not ENV_NAME.fullmatch(parts[2]):
-        raise _bad(tag, "expected secret:SECRET_NAME:KEY:ENV_VAR", where)
-    state["secrets"].append(Secret(*parts))
-
-
-def _parse_env(rest: str, tag: str, state: dict, where: Location) -> None:
-    name, sep, value = rest.partition(":")
-    if not sep or not ENV_NAME.fullmatch(name):
-        raise _bad(tag, "expected env:NAME:VALUE", where)
-    state["env"].append((name, value))
-
-
-def _parse_count(field_name: str, minimum: int = 0):
-    def parse(rest: str, tag: str, state: dict, where: Location) -> None:
-        if not (rest.isascii() and rest.isdigit()) or int(rest) < minimum:
-            raise _bad(tag, f"{field_name}: takes a whole number{' of seconds, at least 1' if minimum else ''}", where)
-        state[field_name] = int(rest)
-    return parse
-
-
-_PARSERS = {
-    "step": _parse_step, "block": _parse_step, "prev": _parse_prev, "limit": _parse_limit,
-    "request": _parse_request, "image": _parse_image, "annotation": _parse_annotation,
-    "label": _parse_label, "cache": _parse_cache, "secret": _parse_secret, "env": _parse_env,
-    "retries": _parse_count("retries"), "timeout": _parse_count("timeout", minimum=1),
-}
