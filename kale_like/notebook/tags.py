@@ -11,7 +11,7 @@ prefixes but a malformed value is an error that names the cell.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 from ..errors import Location, TagError
 from .tag_grammar import GRAMMAR, PrefixRule, WordRule, fragment, why_invalid
@@ -89,8 +89,13 @@ class TagReading:
         return None
 
     def cell_tags(self) -> CellTags:
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        return CellTags(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+        return CellTags(
+            step=self.step, role=self.role, prev=tuple(self.prev), limits=tuple(self.limits),
+            requests=tuple(self.requests), image=self.image, annotations=tuple(self.annotations),
+            labels=tuple(self.labels), cache=self.cache, secrets=tuple(self.secrets), env=tuple(self.env),
+            retries=self.retries, timeout=self.timeout, raises_exception=self.raises_exception,
+            ignored=tuple(self.ignored),
+        )
 
 
 def parse_tags(tags: list[str] | tuple[str, ...], cell: int) -> CellTags:
