@@ -2,9 +2,14 @@
 import { Dialog, ReactWidget, showDialog } from '@jupyterlab/apputils';
 import * as React from 'react';
 
-import { IStepSettings, settingsProblem } from './tags';
+import { describeRule, TAG_RULES } from './taggrammar';
+import { GPU_KEYS, IStepSettings, settingsProblem } from './tags';
 
-const GPU_KEYS = ['nvidia.com/gpu', 'amd.com/gpu'];
+/** The grammar's help for the tag a field writes, as its tooltip. */
+function helpOf(prefix: string): string {
+  const rule = TAG_RULES.get(prefix);
+  return rule ? describeRule(rule) : '';
+}
 
 class StepSettingsBody extends ReactWidget implements Dialog.IBodyWidget<IStepSettings> {
   constructor(private _value: IStepSettings) {
@@ -32,7 +37,7 @@ export function StepSettingsForm(props: {
     props.onChange(next);
   };
   const text = (label: string, key: 'image' | 'cpu' | 'memory' | 'gpu', placeholder: string) => (
-    <label>
+    <label title={helpOf(key === 'image' ? 'image' : 'limit')}>
       {label}
       <input
         aria-label={label}
@@ -63,7 +68,7 @@ export function StepSettingsForm(props: {
           ))}
         </select>
       </label>
-      <label>
+      <label title={helpOf('cache')}>
         Cache
         <select
           aria-label="Cache"
@@ -75,7 +80,7 @@ export function StepSettingsForm(props: {
           <option value="disabled">disabled</option>
         </select>
       </label>
-      <label>
+      <label title={helpOf('retries')}>
         Retries
         <input
           aria-label="Retries"

@@ -19,6 +19,7 @@ import {
   withPrev,
   withRole
 } from './tags';
+import { describeRule, ruleOf } from './taggrammar';
 
 export interface ITagEditorProps {
   tags: string[];
@@ -108,6 +109,13 @@ export function TagEditor(props: ITagEditorProps): JSX.Element {
           </button>
         </span>
       ))}
+      {parsed.problems
+        .filter(p => !parsed.invalid.includes(p.tag))
+        .map(p => (
+          <span key={p.tag} className="kale-like-invalid-tag" role="note" aria-label={`Invalid tag ${p.tag}`}>
+            <span title={helpOf(p.tag)}>{p.message}</span>
+          </span>
+        ))}
       <select
         aria-label="Cell role"
         className="kale-like-role"
@@ -215,4 +223,10 @@ function invalidName(invalid: string[]): string | null {
 
 function suggestName(effective: string | null, cell: number): string {
   return effective && !stepNameProblem(effective) ? effective : `step_${cell}`;
+}
+
+/** The grammar's spelling and help for the tag, as a tooltip. */
+function helpOf(tag: string): string {
+  const rule = ruleOf(tag);
+  return rule ? describeRule(rule) : '';
 }

@@ -1,10 +1,24 @@
 /**
  * The cell-tag grammar, as the tag editor reads and writes it.
  *
- * It is the grammar the CLI reads (`kale_like/notebook/tags.py`): a notebook tagged
- * here compiles identically from the command line. Tags this editor does not manage
- * (`request:`, `env:`, `secret:`, `hide-input`, …) are kept untouched, in order.
+ * The grammar is data shared with the CLI (`kale_like/notebook/tag_grammar.json`, read
+ * through `taggrammar.ts`): a notebook tagged here compiles identically from the command
+ * line, and a tag the CLI would refuse is listed in `problems` with the CLI's words.
+ * Tags this editor does not manage (`request:`, `env:`, `secret:`, `hide-input`, …) are
+ * kept untouched, in order.
  */
+import {
+  FRAGMENTS,
+  IWordRule,
+  ITagRule,
+  NO_TAG,
+  ruleOf,
+  TAG_RULES,
+  WORD_CONFLICT,
+  WORD_RULES,
+  whyInvalid,
+  wordFor
+} from './taggrammar';
 
 export type CellRole = 'none' | 'step' | 'imports' | 'functions' | 'parameters' | 'metrics' | 'skip';
 
@@ -18,30 +32,23 @@ export const ROLES: ReadonlyArray<{ role: CellRole; label: string }> = [
   { role: 'skip', label: 'Skip' }
 ];
 
-export const STEP_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,62}$/;
-const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|Pi|M|G|T|P|E|Ei)?$/;
-const IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/;
-const GPU_KEYS = ['nvidia.com/gpu', 'amd.com/gpu'];
+export const STEP_NAME = FRAGMENTS.step_name;
+const QUANTITY = FRAGMENTS.quantity;
+const IMAGE_REF = FRAGMENTS.image_ref;
+export const GPU_KEYS = ['nvidia.com/gpu', 'amd.com/gpu'];
 
-const NAMED_PREFIXES = ['step', 'block', 'prev'];
-const EMPTY_KALE_BLOCK = 'block:';
+/** Prefixes whose value is a step name (`step:`, `block:`, `prev:`): a bad one gets a one-click fix. */
+const NAMED_PREFIXES = [...TAG_RULES.values()].filter(r => r.field === 'step' || r.field === 'prev').map(r => r.prefix);
 
-const ROLE_OF_TAG: Record<string, CellRole> = {
-  imports: 'imports',
-  functions: 'functions',
-  'pipeline-parameters': 'parameters',
-  parameters: 'parameters',
-  'pipeline-metrics': 'metrics',
-  skip: 'skip'
-};
+const ROLE_OF_TAG: Record<string, CellRole> = Object.fromEntries(
+  [...WORD_RULES.values()].filter(w => w.field === 'role').map(w => [w.tag, w.value as CellRole])
+);
 
-const TAG_OF_ROLE: Record<Exclude<CellRole, 'none' | 'step'>, string> = {
-  imports: 'imports',
-  functions: 'functions',
-  parameters: 'pipeline-parameters',
-  metrics: 'pipeline-metrics',
-  skip: 'skip'
-};
+/** A tag the CLI would refuse, with the CLI's words for why. */
+export interface ITagProblem {
+  tag: string;
+  message: string;
+}
 
 /** The step settings the dialog edits; each maps to one tag. */
 export interface IStepSettings {
@@ -66,6 +73,8 @@ export interface ICellTags {
   invalid: string[];
   /** `parameters` (papermill) or `pipeline-parameters`: kept as the user wrote it. */
   parametersTag: string;
+  /** Every tag the CLI would refuse (`invalid` ones included), in order. */
+  problems: ITagProblem[];
 }
 
 export function readCellTags(tags: ReadonlyArray<string>): ICellTags {
@@ -76,12 +85,12 @@ export function readCellTags(tags: ReadonlyArray<string>): ICellTags {
     settings: {},
     other: [],
     invalid: [],
-    parametersTag: 'pipeline-parameters'
+    parametersTag: 'pipeline-parameters',
+    problems: tagProblems(tags)
   };
   for (const raw of tags) {
     const tag = String(raw).trim();
-    // Kale's panel writes "block:" on a cell whose step name was cleared: no tag, as kale_like reads it.
-    if (tag && tag !== EMPTY_KALE_BLOCK) {
+    if (tag && !NO_TAG.has(tag)) {
       readOne(tag, parsed);
     }
   }
@@ -122,7 +131,7 @@ function readSetting(prefix: string, rest: string, settings: IStepSettings): boo
     settings.cache = rest;
     return true;
   }
-  if (prefix === 'retries' && /^\d+$/.test(rest)) {
+  if (prefix === 'retries' && TAG_RULES.get('retries')?.pattern.test(rest)) {
     settings.retries = Number(rest);
     return true;
   }
@@ -157,7 +166,7 @@ export function writeCellTags(state: ICellTags): string[] {
   } else if (state.role === 'parameters') {
     tags.push(state.parametersTag);
   } else if (state.role !== 'none' && state.role !== 'step') {
-    tags.push(TAG_OF_ROLE[state.role]);
+    tags.push(wordFor('role', state.role) ?? state.role);
   }
   for (const tag of [...state.other, ...state.invalid]) {
     if (!tags.includes(tag)) {
@@ -216,7 +225,7 @@ export function withRole(
   stepName?: string,
   remembered?: IRememberedStep | null
 ): string[] {
-  const state = { ...readCellTags(tags), invalid: [] };
+  const state = { ...readCellTags(tags), invalid: [], problems: [] };
   if (role === 'step') {
     const name = stepName ?? state.step ?? remembered?.step;
     if (!name || !STEP_NAME.test(name)) {
@@ -349,4 +358,40 @@ export function stepsInTags(cells: ReadonlyArray<ReadonlyArray<string>>): Map<st
     }
   });
   return first;
+}
+
+/**
+ * The tags of one cell the CLI would refuse, with its message for each (what
+ * `kale_like.notebook.tags.parse_tags` raises, without the cell number): a value the
+ * grammar's pattern refuses, or a second step or role on the cell.
+ */
+export function tagProblems(tags: ReadonlyArray<string>): ITagProblem[] {
+  const problems: ITagProblem[] = [];
+  const once = new Map<string, string | boolean>();
+  for (const raw of tags) {
+    const tag = String(raw).trim();
+    const rule = tag && !NO_TAG.has(tag) ? ruleOf(tag) : null;
+    if (!rule) {
+      continue;
+    }
+    const value = 'tag' in rule ? rule.value : tag.slice(tag.indexOf(':') + 1);
+    if (!('tag' in rule) && !rule.pattern.test(value as string)) {
+      problems.push({ tag, message: `invalid tag '${tag}': ${whyInvalid(rule, value as string)}` });
+      continue;
+    }
+    const old = once.get(rule.field);
+    if (rule.repeat === 'once' && old !== undefined && old !== value) {
+      problems.push({ tag, message: conflict(rule, String(old), tag) });
+    } else if (rule.repeat === 'once') {
+      once.set(rule.field, value);
+    }
+  }
+  return problems;
+}
+
+function conflict(rule: ITagRule | IWordRule, old: string, tag: string): string {
+  if ('tag' in rule) {
+    return WORD_CONFLICT.replace('{old}', old).replace('{tag}', tag);
+  }
+  return `invalid tag '${tag}': ${(rule.conflict ?? '').replace('{old}', old).replace('{tag}', tag)}`;
 }

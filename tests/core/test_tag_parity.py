@@ -26,14 +26,46 @@ CASES = [
     ["limit:amd.com/gpu:2"], ["hide-input"], ["env:A:1"], ["step:train", "limit:memory:4Gi", "image:python:3.12"],
     ["  step:spaced  "], ["", "step:x"],
 ]
+# Every prefix and word of the grammar: valid, invalid, and the edges (whitespace, case, an
+# empty value, the tag repeated); test_every_tag_of_the_grammar_has_cases keeps this complete.
+CASES += [
+    ["step:_x"], ["step:" + "a" * 63], ["step:" + "a" * 64], ["step:"], [" step:x\t"], ["STEP:x"], ["Step:x"],
+    ["step: a"], ["step :a"], ["step:a", "step:a"], ["step:a", "step:b"], ["step:a", "block:a"], ["step:a", "block:b"],
+    ["block:a.b"], ["BLOCK:a"], [" block: "], ["block:  x"], ["block:a", "block:b"],
+    ["prev:"], ["PREV:a"], ["prev:a", "prev:a"], ["prev:a", "prev:b"], ["prev:a b"], ["prev:1a"],
+    ["limit:cpu"], ["limit:cpu:"], ["limit::1"], ["limit:"], ["limit:memory:lots"], ["limit:memory:2gi"],
+    ["limit:CPU:1"], ["limit: cpu:1"], ["limit:cpu:1", "limit:cpu:2"], ["limit:a:b:1"], ["LIMIT:cpu:1"],
+    ["limit:cpu:1.5"], ["limit:cpu:.5"], ["limit:_:"], ["limit:-bad:1"],
+    ["request:cpu:500m"], ["request:cpu"], ["request:"], ["request:cpu:x"], ["request:cpu:1", "request:cpu:1"],
+    ["Request:cpu:1"], ["request:x/y/z:1"],
+    ["image:"], ["image:bad image"], ["image:-x"], ["IMAGE:x"], ["image:a", "image:b"], [" image:x "],
+    ["annotation:team:ml"], ["annotation:team:"], ["annotation:team"], ["annotation:"], ["annotation:team:a:b"],
+    ["annotation:-bad:1"], ["annotation:a:1", "annotation:a:2"], ["Annotation:a:1"],
+    ["label:tier:gold"], ["label:tier:"], ["label:tier:bad value"], ["label:tier"], ["label:"], ["label:tier:-x"],
+    ["label:a:1", "label:a:1"], ["LABEL:a:1"],
+    ["cache:"], ["cache:Enabled"], ["cache:maybe"], ["cache:enabled", "cache:disabled"], ["CACHE:enabled"],
+    [" cache:enabled "],
+    ["secret:s3-creds:key:AWS_KEY"], ["secret:S3:key:A"], ["secret:a:b"], ["secret:a:b:c:d"], ["secret:"],
+    ["secret:a::B"], ["secret:a:b:1X"], ["secret:a:b:C", "secret:a:b:C"], ["Secret:a:b:C"],
+    ["env:A:"], ["env:A"], ["env:1A:x"], ["env:"], ["env:A:x:y"], ["env:A:1", "env:A:2"], ["ENV:A:1"],
+    ["retries:"], ["retries:-1"], ["retries:x"], ["retries:1.5"], ["retries:1", "retries:2"], ["retries:007"],
+    ["Retries:1"], ["retries: 1"],
+    ["timeout:600"], ["timeout:0"], ["timeout:"], ["timeout:x"], ["timeout:00"], ["timeout:010"],
+    ["timeout:1", "timeout:2"], ["TIMEOUT:1"],
+    ["imports", "skip"], ["parameters", "pipeline-parameters"], ["skip", "skip"], ["IMPORTS"], ["Skip"],
+    [" imports "], ["functions", "imports"], ["pipeline-metrics", "parameters"], ["pipeline-metrics", "pipeline-metrics"],
+    ["raises-exception"], ["raises-exception", "raises-exception"], ["Raises-Exception"], ["functions:"],
+    ["Functions"], ["PIPELINE-PARAMETERS"], ["Parameters"], ["Pipeline-Metrics"],
+    ["papermill:parameters"], ["unknown:x"], [":x"], [":"], ["skip", "step:a", "imports"],
+]
 
 
 def _python_reading(tags: list[str]) -> dict:
     """Python's reading in the panel's terms (the fields both sides know)."""
     try:
         parsed = parse_tags(tags, 1)
-    except TagError:
-        return {"valid": False}
+    except TagError as err:
+        return {"valid": False, "error": err.message}
     limits = dict(parsed.limits)
     gpu_key = next((k for k in limits if k in ACCELERATORS), None)
     settings = {"image": parsed.image, "cpu": limits.get("cpu"), "memory": limits.get("memory"),
@@ -41,7 +73,8 @@ def _python_reading(tags: list[str]) -> dict:
                 "cache": None if parsed.cache is None else ("enabled" if parsed.cache else "disabled"),
                 "retries": parsed.retries}
     return {"valid": True, "step": parsed.step, "role": parsed.role or ("step" if parsed.step else "none"),
-            "prev": list(parsed.prev), "settings": {k: v for k, v in settings.items() if v is not None}}
+            # the panel keeps a dependency once; the steps depended on are the same
+            "prev": list(dict.fromkeys(parsed.prev)), "settings": {k: v for k, v in settings.items() if v is not None}}
 
 
 def test_the_panels_cases_are_what_python_reads():
@@ -67,3 +100,18 @@ def test_split_choices_are_the_same_on_both_sides():
     document = GPU_KEYS_TS.with_name("document.ts").read_text(encoding="utf-8")
     match = re.search(r"export const SPLITS[^=]*=\s*\[([^\]]*)\]", document)
     assert match and set(re.findall(r"'([^']+)'", match.group(1))) == set(SPLITS)
+
+
+def test_every_tag_of_the_grammar_has_cases():
+    """Each prefix: valid, invalid, empty value, repeated, another case; each word: valid and another case."""
+    from kale_like.notebook.tag_grammar import GRAMMAR
+
+    readings = [(tags, _python_reading(tags)["valid"]) for tags in CASES]
+    for prefix in GRAMMAR.prefixes:
+        own = [(tags, valid) for tags, valid in readings if tags and all(t.strip().startswith(prefix + ":") for t in tags)]
+        assert any(valid for _, valid in own) and any(not valid for _, valid in own), prefix
+        assert [f"{prefix}:"] in CASES, f"{prefix}: with an empty value has no case"
+        assert any(len(tags) == 2 for tags, _ in own), f"{prefix}: repeated has no case"
+        assert any(t.strip().split(":")[0] in (prefix.upper(), prefix.capitalize()) for tags in CASES for t in tags), prefix
+    for word in GRAMMAR.words:
+        assert [word] in CASES and any(t.strip() in (word.upper(), word.capitalize(), word.title()) for c in CASES for t in c), word
