@@ -28,7 +28,7 @@ _live: set[str] = set()
 _lock = threading.Lock()
 
 
-def replace_atomically(path: str, write: Callable[[IO[str]], None], suffix: str = "") -> None:
+def replace_atomically(path: str, write: Callable[[IO[str]], object], suffix: str = "") -> None:
     """Call ``write`` with a text handle on a temporary file, then rename it to ``path``."""
     folder = os.path.dirname(os.path.abspath(path))
     try:

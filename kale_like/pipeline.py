@@ -108,22 +108,25 @@ class Pipeline:
     base_image: str | None = None
     notebook_path: str | None = None
     volumes: tuple[Any, ...] = ()
+    # Derived in __post_init__ from the steps.
+    _order: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    # By name: the scheduler and the backends look steps up per event (5,000-step notebooks).
+    _by_name: dict[str, Step] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _check_unique(self.steps)
         _check_upstream(self.steps)
         _check_parameters(self.steps, self.parameters)
         object.__setattr__(self, "_order", _topological_order(self.steps))
-        # By name: the scheduler and the backends look steps up per event (5,000-step notebooks).
         object.__setattr__(self, "_by_name", {step.name: step for step in self.steps})
 
     def step(self, name: str) -> Step:
-        return self._by_name[name]  # type: ignore[attr-defined]  # KeyError for an unknown name
+        return self._by_name[name]  # KeyError for an unknown name
 
     @property
     def order(self) -> tuple[str, ...]:
         """Step names in an order that respects every edge (notebook order when free)."""
-        return self._order  # type: ignore[attr-defined]
+        return self._order
 
     def edges(self) -> list[tuple[str, str]]:
         return [(up, step.name) for step in self.steps for up in step.upstream]

@@ -1,6 +1,6 @@
 """The lint configuration holds for the whole tree, so the suite's one command also keeps it:
 ruff (``[tool.ruff]`` in pyproject.toml: unused imports, undefined names, over-complex
-functions) for the Python, and eslint (``eslint.config.mjs``) plus prettier
+functions) and mypy (``[tool.mypy]``: kale_like/ type-checks) for the Python, and eslint (``eslint.config.mjs``) plus prettier
 (``.prettierrc.json``) for the panel's TypeScript, through package.json's ``*:check`` scripts."""
 from __future__ import annotations
 
@@ -18,6 +18,13 @@ def test_ruff_finds_nothing():
     result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "kale_like", "tests", "bench"],
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_finds_nothing(tmp_path: Path):
+    # A fresh cache: an old one can hide errors in modules whose dependencies changed.
+    result = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "mypy")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
 
 
 def _jlpm_script(name: str) -> subprocess.CompletedProcess[str]:

@@ -162,4 +162,4 @@ def prepare(name: str, notebook: "Notebook", workdir: str | None) -> Abort:
     backend = get_backend(name) if info is not None and info.available else None
     if backend is None or not hasattr(backend, "prepare"):
         return lambda: None
-    return backend.prepare(notebook, workdir)  # type: ignore[attr-defined]
+    return backend.prepare(notebook, workdir)

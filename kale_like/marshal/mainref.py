@@ -66,13 +66,13 @@ def _main_object(qualname: str, where: tuple[str, int], copy: bytes | None, stat
     target: Any = sys.modules.get("__main__")
     for part in qualname.split("."):
         target = getattr(target, part, None)
-    where = tuple(where)  # type: ignore[assignment]
-    if target is None or origin(target) != where:
+    definition = (where[0], where[1])  # a tuple even if it travelled as another sequence
+    if target is None or origin(target) != definition:
         if "<locals>" in qualname or "<lambda>" in qualname:
             # Many closures come from one definition, each with its own cells: never share.
             target = _load_copy(copy) if copy is not None else None
         else:
-            key = (qualname, where)  # one class object per definition, across groups
+            key = (qualname, definition)  # one class object per definition, across groups
             if key not in _by_value and copy is not None:
                 _by_value[key] = _load_copy(copy)
             target = _by_value.get(key, target)
@@ -94,7 +94,7 @@ def _by_value_bytes(obj: object) -> bytes | None:
     try:
         import io
 
-        import dill  # type: ignore[import-untyped]
+        import dill
 
         buffer = io.BytesIO()
         pickler = dill.Pickler(buffer, protocol=5, byref=False, recurse=False)

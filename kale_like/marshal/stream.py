@@ -114,7 +114,7 @@ def new_unpickler(file: IO[bytes], buffers: list[memoryview], *,
                   use_dill: bool) -> pickle.Unpickler:
     if not use_dill:
         return pickle.Unpickler(file, buffers=buffers)
-    import dill  # type: ignore[import-untyped]
+    import dill
 
     unpickler: pickle.Unpickler = dill.Unpickler(file, buffers=buffers)
     # dill remembers the __main__ of the moment it was imported; functions saved by
@@ -145,7 +145,7 @@ class _ArrayPickler(pickle.Pickler):
 def _dill_pickler_class() -> type:
     import dill
 
-    class DillArrayPickler(dill.Pickler):  # type: ignore[misc]
+    class DillArrayPickler(dill.Pickler):
         """dill, but notebook classes and functions that ``__main__`` names go by reference.
 
         The consumer re-runs the notebook's ``def``/``class`` statements, so by-reference

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from types import FrameType
 from typing import Any
 
 PAPERMILL_TAG = "parameters"
@@ -97,7 +98,7 @@ def _papermill_call() -> dict[str, Any] | None:
     from papermill import execute
 
     code = execute.execute_notebook.__code__
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_code is not code:
         frame = frame.f_back
     return dict(frame.f_locals) if frame is not None else None

@@ -93,6 +93,7 @@ class StreamCapture(io.TextIOBase):
     def isatty(self) -> bool:
         return False
 
+    # typeshed declares TextIOBase.encoding a plain attribute; ours is fixed, so read-only.
     @property
     def encoding(self) -> str:  # type: ignore[override]
         return "utf-8"
@@ -108,7 +109,7 @@ def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class CapturingPublisher(DisplayPublisher):
-    def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs) -> None:  # type: ignore[override]
+    def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs) -> None:
         output: Output = {"output_type": "display_data", "data": _jsonable(data), "metadata": metadata or {}}
         if transient:
             output["transient"] = transient
@@ -140,7 +141,7 @@ class CellNamingCompiler(CachingCompiler):
 
     current_cell: int | None = None
 
-    def get_code_name(self, raw_code, transformed_code, number):  # type: ignore[override]
+    def get_code_name(self, raw_code, transformed_code, number):
         if self.current_cell is not None:
             return f"<cell {self.current_cell}>"
         return super().get_code_name(raw_code, transformed_code, number)
@@ -156,23 +157,24 @@ class ZMQCompatibleStepShell(InteractiveShell):
     display_pub_class = Type(CapturingPublisher)
     displayhook_class = Type(CapturingDisplayHook)
     compiler_class = Type(CellNamingCompiler)
+    compile: CellNamingCompiler  # made from compiler_class
 
     last_error: Output | None = None
     # pandas (``is_terminal``) and others tell a kernel from a terminal by this attribute;
     # there is no kernel object to hand out, only the answer "not a terminal".
     kernel = None
 
-    def _showtraceback(self, etype, evalue, stb) -> None:  # type: ignore[override]
+    def _showtraceback(self, etype, evalue, stb) -> None:
         output = {"output_type": "error", "ename": getattr(etype, "__name__", str(etype)),
                   "evalue": str(evalue), "traceback": list(stb)}
         SINK.add(output)
         self.last_error = output
 
-    def system(self, cmd: str) -> None:  # type: ignore[override]
+    def system(self, cmd: str) -> None:
         # Pipe the command's output through sys.stdout, as ipykernel does.
         self.system_piped(cmd)
 
-    def enable_gui(self, gui=None) -> None:  # type: ignore[override]
+    def enable_gui(self, gui=None) -> None:
         return None
 
 
@@ -197,7 +199,7 @@ def make_shell() -> ZMQCompatibleStepShell:
     # imported earlier by the warm parent, so make it available from the start.
     import builtins
 
-    builtins.get_ipython = shell.get_ipython  # type: ignore[attr-defined]
+    builtins.get_ipython = shell.get_ipython  # type: ignore[attr-defined]  # not a builtin, as in a kernel
     return shell
 
 

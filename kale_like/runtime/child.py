@@ -293,14 +293,17 @@ def _load_inputs(shell: StepShell, spec: StepSpec, report: StepReport, modules: 
         if EVERYTHING in names:
             names = [n for n in values if n not in (RNG_KEY, EVERYTHING)] + [n for n in names if n != EVERYTHING]
         for name in names:
-            if name == RNG_KEY and name in values:
-                _restore_rng(values[name])
-            elif name == HISTORY_KEY and name in values:
-                _restore_history(shell, values[name])
-            elif name.startswith(MODULE_PREFIX) and name in values:
-                modules.restore(shell.user_ns, values[name])
-            elif name in values:
-                shell.user_ns[name] = values[name]
+            if name not in values:
+                continue
+            value = values[name]  # the three keys of ours below always hold dicts
+            if name == RNG_KEY and isinstance(value, dict):
+                _restore_rng(value)
+            elif name == HISTORY_KEY and isinstance(value, dict):
+                _restore_history(shell, value)
+            elif name.startswith(MODULE_PREFIX) and isinstance(value, dict):
+                modules.restore(shell.user_ns, value)
+            else:
+                shell.user_ns[name] = value
     return True
 
 
@@ -377,7 +380,7 @@ def _metrics(shell: StepShell, spec: StepSpec) -> dict[str, float]:
     for name in spec.metrics:
         value = shell.user_ns.get(name)
         try:
-            metrics[name] = float(value)  # type: ignore[arg-type]
+            metrics[name] = float(value)
         except (TypeError, ValueError):
             continue
     return metrics

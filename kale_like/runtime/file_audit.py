@@ -43,7 +43,9 @@ class FileAudit:
             self.active = True
 
     def _record(self, path: object, mode: object, flags: object) -> None:
-        name = os.fsdecode(path)  # type: ignore[arg-type]
+        if not isinstance(path, (str, bytes, os.PathLike)):
+            return  # open() of a file descriptor names no path
+        name = os.fsdecode(path)
         full = os.path.realpath(name)
         if not full.startswith(self.folder + os.sep):
             return

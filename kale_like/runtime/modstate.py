@@ -39,7 +39,7 @@ class ModuleState:
 
     def __init__(self) -> None:
         self.carried: dict[str, set[str]] = {}  # module name -> attributes received
-        self.baseline: dict[tuple[str, str], int] = {}
+        self.baseline: dict[tuple[str, str], int | None] = {}  # None: a value fingerprint() cannot read
 
     def restore(self, namespace: dict, state: dict[str, dict[str, Any]]) -> None:
         for module_name, attributes in state.items():

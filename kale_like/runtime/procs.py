@@ -53,7 +53,7 @@ def kill_group(pgid: int) -> None:
 
 def session_members(sid: int) -> list[int]:
     """Processes whose session id is ``sid`` (read from /proc; empty where there is none)."""
-    found = []
+    found: list[int] = []
     try:
         names = os.listdir("/proc")
     except OSError:

@@ -22,6 +22,7 @@ def install() -> None:
     if _installed:
         return
     _installed = True
+    # The two private hooks CPython's warnings module calls (typeshed does not list them).
     mutated = warnings._filters_mutated  # type: ignore[attr-defined]
     show = warnings._showwarnmsg  # type: ignore[attr-defined]
 

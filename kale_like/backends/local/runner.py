@@ -224,8 +224,8 @@ class LocalRun(PlanRun):
     def _wait(self, zygote: Zygote | None, running: dict[str, _Running], by_pid: dict[int, _Running],
               early_exits: dict[int, int]) -> None:
         assert zygote is not None
-        for run in running.values():
-            self._forward_output(run)
+        for each in running.values():
+            self._forward_output(each)
         try:
             event = zygote.events.get(timeout=0.1)
         except queue.Empty:

@@ -36,7 +36,7 @@ def _preload(folder: str, sources: tuple[str, ...]) -> tuple[str, ...]:
     # Cached: a run asks for the same notebook's list several times (prewarm, claim, park).
     from ...analysis.imports import imported_modules
 
-    stdlib = getattr(sys, "stdlib_module_names", frozenset())
+    stdlib = sys.stdlib_module_names
     return tuple(name for name in imported_modules(sources)
                  if name.split(".")[0] not in stdlib and not _is_local(name.split(".")[0], folder))
 

@@ -47,7 +47,7 @@ def _decide(events: list, seen: set[tuple[str, str, str, str]]) -> dict[tuple, l
         # Warnings raised from the notebook's own code repeat in a kernel too (each
         # cell gets a fresh registry); only library warnings are once per process.
         decisions.setdefault(key, []).append(key not in seen or key[0].startswith("<cell "))
-        seen.add(key)  # type: ignore[arg-type]
+        seen.add(key)
     return decisions
 
 
