@@ -143,7 +143,7 @@ export function ruleOf(tag: string): ITagRule | IWordRule | null {
     return word;
   }
   const colon = tag.indexOf(':');
-  return colon < 0 ? null : TAG_RULES.get(tag.slice(0, colon)) ?? null;
+  return colon < 0 ? null : (TAG_RULES.get(tag.slice(0, colon)) ?? null);
 }
 
 /** The rule's spelling (`limit:KEY:VALUE`) and help, as tooltips and completions show it. */

@@ -10,7 +10,7 @@ import { tagProblems } from '../tags';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
-describe('the grammar the panel reads is the CLI\'s file', () => {
+describe("the grammar the panel reads is the CLI's file", () => {
   it('has a rule for every prefix and word of tag_grammar.json', () => {
     expect([...TAG_RULES.keys()]).toEqual(grammar.prefixes.map(p => p.prefix));
     expect([...WORD_RULES.keys()]).toEqual(grammar.words.map(w => w.tag));
@@ -39,13 +39,15 @@ describe('the grammar the panel reads is the CLI\'s file', () => {
 
 describe('help and completion come from the grammar', () => {
   it('describes a prefix with its parts, help and example', () => {
-    expect(describeRule(ruleOf('limit:cpu:x')!)).toBe('limit:KEY:VALUE: resource limit of the step (e.g. limit:memory:2Gi)');
+    expect(describeRule(ruleOf('limit:cpu:x')!)).toBe(
+      'limit:KEY:VALUE: resource limit of the step (e.g. limit:memory:2Gi)'
+    );
     expect(describeRule(ruleOf('skip')!)).toContain('left out');
     expect(ruleOf('hide-input')).toBeNull();
     expect(ruleOf('papermill:x')).toBeNull();
   });
 
-  it('completes what was typed to the grammar\'s tags', () => {
+  it("completes what was typed to the grammar's tags", () => {
     expect(completeTag('re').map(c => c.tag)).toEqual(['request:', 'retries:']);
     expect(completeTag('pipeline').map(c => c.tag)).toEqual(['pipeline-parameters', 'pipeline-metrics']);
     expect(completeTag('').length).toBe(grammar.prefixes.length + grammar.words.length);
@@ -62,7 +64,7 @@ describe('help and completion come from the grammar', () => {
   });
 });
 
-describe('the tag bar shows a refused tag with the CLI\'s words', () => {
+describe("the tag bar shows a refused tag with the CLI's words", () => {
   it.each([
     ['limit:memory:lots', "invalid tag 'limit:memory:lots': 'lots' is not a valid quantity"],
     ['cache:maybe', "cache: takes 'enabled' or 'disabled'"],
@@ -73,8 +75,15 @@ describe('the tag bar shows a refused tag with the CLI\'s words', () => {
     const root = createRoot(host);
     act(() =>
       root.render(
-        <TagEditor tags={['step:a', tag]} cell={2} earlierSteps={[]} knownSteps={[]} effectiveStep={null}
-          onChange={() => undefined} onEditSettings={() => undefined} />
+        <TagEditor
+          tags={['step:a', tag]}
+          cell={2}
+          earlierSteps={[]}
+          knownSteps={[]}
+          effectiveStep={null}
+          onChange={() => undefined}
+          onEditSettings={() => undefined}
+        />
       )
     );
     const note = host.querySelector(`[aria-label="Invalid tag ${tag}"]`)!;
