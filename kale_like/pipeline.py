@@ -10,29 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import Location, PipelineError
-
-
-@dataclass(frozen=True)
-class Snippet:
-    """Code from a notebook cell, with where it came from (for tracebacks and source maps).
-
-    ``code`` is Python (IPython magics already transformed); ``first_line`` is the
-    1-based line of the cell where ``code`` starts.
-    """
-
-    cell_index: int
-    code: str
-    first_line: int = 1
-
-
-@dataclass(frozen=True)
-class StepCell:
-    """A cell executed by a step, with its outputs captured into the executed notebook."""
-
-    cell_index: int
-    source: str          # what the user wrote
-    code: str            # Python after IPython's transformations
-    raises_exception: bool = False
+# A step's code as the runtime runs it: part of the model, defined where the step process can
+# import it without the rest of the pipeline.
+from .runtime.cells import Snippet as Snippet, StepCell as StepCell
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,32 @@
-"""Checking ``--out`` and ``--workdir`` before a run starts, so that a bad path is one
-clear error (what and which path, as the user wrote it), not an OS error after the steps ran."""
+"""Where a run writes, the same for every backend: the defaults for ``--out`` and
+``--workdir`` and what a run leaves in its work folder for others to read; and checking
+both paths before a run starts, so that a bad path is one clear error (what and which
+path, as the user wrote it), not an OS error after the steps ran."""
 from __future__ import annotations
 
+import hashlib
 import os
 
 from .errors import KaleLikeError
+
+
+FILES_READ = "files_read.json"
+"""In the work folder: the files the last local run's cells read from the notebook's folder
+(written by the local runner, read by the kfp compiler: a cluster step must be given them)."""
+
+
+def default_workdir(notebook_path: str | None) -> str:
+    """Step results and the cache: one folder per notebook under the user's cache directory."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    ident = hashlib.sha256(os.path.abspath(notebook_path or "notebook").encode()).hexdigest()[:12]
+    stem = os.path.splitext(os.path.basename(notebook_path or "notebook"))[0]
+    return os.path.join(base, "kale_like", f"{stem}-{ident}")
+
+
+def default_output(notebook_path: str | None) -> str:
+    """The executed notebook: NOTEBOOK.executed.ipynb next to the notebook."""
+    stem, _ = os.path.splitext(os.path.abspath(notebook_path or "notebook.ipynb"))
+    return stem + ".executed.ipynb"
 
 
 class OutputPathError(KaleLikeError):

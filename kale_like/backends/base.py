@@ -18,8 +18,9 @@ from typing import Any
 from ..planning import Plan
 from ..contract import DONE, EventSink, FinishedEvent, PlanEvent, RunError, StepEvent, StepState
 from . import RunOptions, RunResult
-from .defaults import default_output
-from .executed import execution_plan, merge_outputs, write_atomically
+from ..run_paths import default_output
+from ..notebook.counts import execution_plan
+from .executed import merge_outputs, write_atomically
 
 
 class PlanRun:
@@ -101,7 +102,7 @@ class PlanRun:
         return bool(self.cancel is not None and self.cancel.is_set())
 
     def _read_source(self) -> Any:
-        from ..notebook.nbformat_loader import load_nbformat
+        from ..nbformat_loader import load_nbformat
 
         if self.plan.notebook.path is None:
             raise ValueError("a run needs the notebook's path")

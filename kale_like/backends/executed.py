@@ -21,29 +21,10 @@ def parameters_source(values: dict[str, Any]) -> str:
         return "\n".join(lines) + "\n"
 
 
-def execution_plan(cells: Any, skipped: set[int], parameters: dict, parameter_cell: int | None) -> tuple[dict[int, int], int | None]:
-    """Execution counts as a top-to-bottom run would show them, and the injected cell's count."""
-    counts: dict[int, int] = {}
-    injected_count = None
-    count = 0
-    if parameters and parameter_cell is None:
-        count += 1
-        injected_count = count
-    for index, cell in enumerate(cells):
-        if cell.cell_type != "code" or index in skipped or not cell.source.strip():
-            continue
-        count += 1
-        counts[index] = count
-        if parameters and index == parameter_cell:
-            count += 1
-            injected_count = count
-    return counts, injected_count
-
-
 def merge_outputs(node: Any, records: dict[int, dict], parameters: dict, parameter_cell: int | None,
                   injected_count: int | None, run_metadata: dict) -> Any:
     """Return ``node`` (a copy of the source notebook) with outputs and counts filled in."""
-    from kale_like.notebook.nbformat_loader import load_nbformat
+    from ..nbformat_loader import load_nbformat
     nbformat = load_nbformat()
 
     for index, cell in enumerate(node.cells):
@@ -69,7 +50,7 @@ def merge_outputs(node: Any, records: dict[int, dict], parameters: dict, paramet
 def write_atomically(node: Any, path: str) -> None:
     """Write the notebook through a temporary file that never outlives the write (see :mod:`kale_like.files`)."""
     from kale_like.files import replace_atomically
-    from kale_like.notebook.nbformat_loader import load_nbformat
+    from ..nbformat_loader import load_nbformat
     nbformat = load_nbformat()
 
     replace_atomically(path, lambda handle: nbformat.write(node, handle), suffix=".ipynb")

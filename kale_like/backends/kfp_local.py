@@ -29,7 +29,7 @@ from ..planning import Plan
 from ..contract import EventSink, RunError, StepState
 from . import RunOptions, RunResult
 from .base import PlanRun
-from .defaults import default_workdir
+from ..run_paths import default_workdir
 
 
 class KfpLocalBackend:
@@ -182,7 +182,7 @@ class KfpLocalRun(PlanRun):
 
     # --- results ---------------------------------------------------------------------------
     def _step_records(self) -> tuple[dict[int, dict], dict[str, float]]:
-        from ..kfp.stepdoc import records_of
+        from ..runtime.stepdoc import records_of
 
         documents = self.documents
         records: dict[int, dict] = {}

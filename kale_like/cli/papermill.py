@@ -128,7 +128,7 @@ def run_sweep_command(args: argparse.Namespace, overrides: dict[str, Any], known
 
 def write_step_output(found: Any, result: Any) -> list[str]:
     """``--step-output notebooks``: STEP.ipynb and STEP.html next to the executed notebook."""
-    from ..notebook.nbformat_loader import load_nbformat
+    from ..nbformat_loader import load_nbformat
     from ..papermill.step_notebooks import step_output_dir, write_step_notebooks
 
     if not result.output:

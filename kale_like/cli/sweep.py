@@ -114,7 +114,7 @@ def run_sweep(notebook_path: str, axes: dict[str, list[Any]], *, base: dict[str,
     """
     from ..api import plan as make_plan
     from ..backends import RunOptions, get_backend
-    from ..backends.defaults import default_workdir
+    from ..run_paths import default_workdir
 
     folder = folder or default_folder(notebook_path)
     shared = workdir or default_workdir(os.path.abspath(notebook_path))

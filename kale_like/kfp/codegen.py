@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 from .._version import __version__
 from ..analysis.ipython_source import to_python
-from ..backends.executed import execution_plan
+from ..notebook.counts import execution_plan
 from ..planning import Plan
 from ..pipeline import Step
 from .cellcode import cell_body, nested_function, string_assignment

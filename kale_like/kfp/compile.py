@@ -162,8 +162,7 @@ def _install_warnings(options: CompileOptions, requirements: Requirements) -> li
 
 def _recorded_files(plan: Plan) -> tuple[dict[str, int], tuple[str, ...]]:
     """What the notebook's last local run (in its default work folder) saw its cells read, and write."""
-    from ..backends.defaults import default_workdir
-    from ..backends.local.runner import FILES_READ
+    from ..run_paths import FILES_READ, default_workdir
 
     try:
         with open(os.path.join(default_workdir(plan.notebook.path), FILES_READ), encoding="utf-8") as handle:

@@ -24,16 +24,14 @@ from types import SimpleNamespace
 from .._version import __version__
 
 RUNTIME_MODULES = (
-    "errors.py", "pipeline.py",
-    "runtime/kfp_entry.py", "runtime/child.py", "runtime/capture.py", "runtime/fdcapture.py", "runtime/spec.py",
-    "runtime/file_audit.py", "runtime/memory.py", "runtime/fingerprint.py", "runtime/modstate.py",
-    "runtime/warning_events.py", "runtime/live.py", "marshal/checksum.py", "marshal/deferred.py", "marshal/mainref.py",
+    "errors.py", "nbformat_loader.py",
+    "runtime/__init__.py", "runtime/kfp_entry.py", "runtime/cells.py", "runtime/child.py", "runtime/capture.py",
+    "runtime/fdcapture.py", "runtime/spec.py", "runtime/stepdoc.py", "runtime/file_audit.py", "runtime/memory.py",
+    "runtime/fingerprint.py", "runtime/modstate.py", "runtime/warning_events.py", "runtime/live.py",
+    "marshal/checksum.py", "marshal/deferred.py", "marshal/mainref.py",
     "marshal/__init__.py", "marshal/arrays.py", "marshal/builtin.py", "marshal/codec.py", "marshal/failures.py",
     "marshal/group.py", "marshal/meta.py", "marshal/model.py", "marshal/publish.py", "marshal/stream.py",
     "marshal/travel.py",
-    "kfp/__init__.py", "kfp/options.py", "kfp/notebook_server.py", "kfp/stepdoc.py", "kfp/names.py",
-    "notebook/__init__.py", "notebook/model.py", "notebook/nbformat_loader.py", "notebook/reader.py",
-    "notebook/tags.py", "notebook/settings.py",
 )
 PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXED_TIME = 315532800  # 1980-01-01: the shipped folder's timestamps, so equal content gives equal IR

@@ -50,7 +50,7 @@ def parse_json(text: str, where: str) -> Any:
 
 
 def _upgraded(text: str, path: str) -> Any:
-    from kale_like.notebook.nbformat_loader import load_nbformat
+    from ..nbformat_loader import load_nbformat
     nbformat = load_nbformat()
 
     try:

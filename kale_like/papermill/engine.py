@@ -179,7 +179,7 @@ def _with_timeout(plan: Any, settings: EngineSettings) -> Any:
 
 def _run(plan: Any, hand: Handover, settings: EngineSettings, clock: CellClock, input_path: Any):
     from ..backends import RunOptions
-    from ..backends.defaults import default_workdir
+    from ..run_paths import default_workdir
     from ..backends.local.runner import LocalRun
 
     workdir = settings.workdir or default_workdir(plan.notebook.path)
@@ -189,7 +189,7 @@ def _run(plan: Any, hand: Handover, settings: EngineSettings, clock: CellClock, 
                              workdir=workdir)
         # The notebook papermill holds in memory is the one filled in: nothing is read from disk.
         result = LocalRun(plan, options, clock.on_event, threading.Event(), source=hand.node).execute()
-        from ..notebook.nbformat_loader import load_nbformat
+        from ..nbformat_loader import load_nbformat
 
         with open(out, encoding="utf-8") as handle:
             executed = load_nbformat().read(handle, as_version=4)
@@ -211,7 +211,7 @@ def _mark_failure(result: Any, plan: Any, hand: Handover, owned: dict[str, list[
     # banner says what happened.
     own_failure = bool(error.get("ename"))
     if cell.cell_type == "code" and not own_failure and not any(o.get("output_type") == "error" for o in cell.outputs):
-        from ..notebook.nbformat_loader import load_nbformat
+        from ..nbformat_loader import load_nbformat
 
         cell.outputs.append(load_nbformat().from_dict(error_output(error)))
     for later in nb.cells[index + 1:]:

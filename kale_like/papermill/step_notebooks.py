@@ -55,7 +55,7 @@ def _text(source: Any) -> str:
 
 def step_notebook(plan: Any, executed: Any, step_name: str, state: str) -> Any:
     """The executed notebook of one step: a header cell, then its cells with their outputs."""
-    from ..notebook.nbformat_loader import load_nbformat
+    from ..nbformat_loader import load_nbformat
 
     nbformat = load_nbformat()
     from nbformat.corpus.words import generate_corpus_id

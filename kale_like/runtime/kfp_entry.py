@@ -21,7 +21,7 @@ import sys
 import tempfile
 from typing import Any, Callable, Iterable
 
-from ..pipeline import Snippet, StepCell
+from .cells import Snippet, StepCell
 from .spec import StepReport, StepSpec
 
 CellCode = Callable[[], None] | str
@@ -257,7 +257,7 @@ def _publish(report: StepReport, outputs: dict[str, Any], groups: list[tuple[str
 
 def _write_documents(step: str, report: StepReport, cells: tuple[StepCell, ...], notebook: Any, html: Any,
                      mode: str) -> None:
-    from ..kfp.stepdoc import render_html, step_notebook
+    from .stepdoc import render_html, step_notebook
 
     sources = {c.cell_index: c.source for c in cells}
     ran = [{"number": r.cell_index + 1, "source": sources.get(r.cell_index, ""), "outputs": r.outputs,

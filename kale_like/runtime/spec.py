@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..pipeline import Snippet, StepCell
+from .cells import Snippet, StepCell
 
 
 # A step process that cannot even write its report because the disk is full exits with

@@ -15,7 +15,7 @@ _FINAL = ("succeeded", "failed", "cancelled", "interrupted")
 
 def history_dir(os_path: str) -> str:
     """Where a notebook's run records live: the local backend's work directory for it."""
-    from ..backends.defaults import default_workdir
+    from ..run_paths import default_workdir
 
     return os.path.join(default_workdir(os_path), "runs")
 

@@ -20,7 +20,7 @@ from ...pipeline import Step, StepCell
 from ...runtime.spec import EXIT_NO_SPACE, StepSpec, unpredicted_message
 from .. import Abort, RunOptions, RunResult
 from ..base import PlanRun
-from ..defaults import default_workdir
+from ...run_paths import FILES_READ, default_workdir
 from .cache import entry_dir, invalidate, lookup, parameter_value_key, seal, step_key
 from .warnings_once import drop_repeated_warnings
 from . import warm, workdir_lock
@@ -399,9 +399,6 @@ def _report_ok(path: str) -> bool:
             return bool(json.load(handle).get("ok"))
     except (OSError, ValueError):
         return False
-
-
-FILES_READ = "files_read.json"
 
 
 def _keep_files_read(workdir: str, reports: dict[str, dict]) -> None:

@@ -57,7 +57,7 @@ def render_html(notebook: dict[str, Any], mode: str = "auto") -> str:
 
 
 def _nbconvert(notebook: dict[str, Any]) -> str:
-    from ..notebook.nbformat_loader import load_nbformat
+    from ..nbformat_loader import load_nbformat
 
     nbformat = load_nbformat()
     from nbconvert import HTMLExporter
