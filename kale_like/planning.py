@@ -198,14 +198,14 @@ def _assignment(stmt: ast.stmt) -> tuple[list[ast.expr], ast.expr | None]:
 _NOT_LITERAL = object()
 
 
-def _literal(node: ast.AST | None):
+def _literal(node: ast.AST | None) -> Any:
     try:
         return ast.literal_eval(node) if node is not None else None
     except (ValueError, SyntaxError, TypeError):
         return _NOT_LITERAL
 
 
-def _type_name(value, node) -> str:
+def _type_name(value: Any, node: ast.expr) -> str:
     if value is _NOT_LITERAL:
         return "expression"
     return type(value).__name__

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .pyparse import parse as parse_python
@@ -104,7 +105,7 @@ def _parse(cell: Cell) -> CellAnalysis:
     return CellAnalysis(cell, code, tree)
 
 
-def _import_context(analyses) -> ImportContext:
+def _import_context(analyses: Iterable[CellAnalysis]) -> ImportContext:
     modules: dict[str, str] = {}
     functions: set[str] = set()
     stateful: set[str] = set()
@@ -154,7 +155,7 @@ def _uses_own_attributes(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
                for stmt in node.body for sub in ast.walk(stmt))
 
 
-def _statements(body: list[ast.stmt]):
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
     """Every statement, nested ones included, without descending into expressions
     (imports are statements; walking every expression node costs most of validate's time)."""
     todo = list(body)

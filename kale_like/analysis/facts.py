@@ -10,7 +10,7 @@ function.
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from .pyparse import parse as parse_python
 from .pyparse import parse_expression
@@ -626,7 +626,7 @@ def _parameters(args: ast.arguments) -> list[str]:
     return names
 
 
-def _own_nodes(body: list[ast.stmt]):
+def _own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
     """The nodes of a function body that run in its own frame: a nested definition's
     decorators and defaults do, its body does not (``global`` and ``yield`` there are its own)."""
     for stmt in body:
@@ -641,7 +641,7 @@ def _own_nodes(body: list[ast.stmt]):
             yield from _walk_own(root)
 
 
-def _walk_own(node: ast.AST):
+def _walk_own(node: ast.AST) -> Iterator[ast.AST]:
     """ast.walk that does not enter nested functions, lambdas or classes."""
     todo = [node]
     while todo:

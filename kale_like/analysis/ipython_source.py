@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported lazily at run time (see above)
+    from IPython.core.inputtransformer2 import TransformerManager
 
 # A line that IPython would rewrite: magics, shell escapes, help, or assignments from them.
 _NEEDS_IPYTHON = re.compile(
@@ -22,7 +26,7 @@ def to_python(source: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _transformer():
+def _transformer() -> TransformerManager:
     from IPython.core.inputtransformer2 import TransformerManager
 
     return TransformerManager()

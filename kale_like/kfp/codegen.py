@@ -9,6 +9,7 @@ compiler receives as data (and the module reads from a JSON file beside it).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -379,7 +380,7 @@ def _files_producer(context: _Context, step: Step) -> str | None:
     return producer
 
 
-def _mapping(pairs) -> str:
+def _mapping(pairs: Iterable[tuple[str, str]]) -> str:
     """``{"df": df_in, …}``: notebook names (as literals) to component arguments (as names)."""
     return "{" + ", ".join(f"{name!r}: {arg}" for name, arg in pairs) + "}"
 

@@ -18,6 +18,7 @@ import tempfile
 import time
 import types
 from dataclasses import dataclass
+from typing import Any
 
 from ..planning import Plan
 from ..errors import KaleLikeError, PipelineError
@@ -108,7 +109,7 @@ def compile_plan(plan: Plan, package_path: str, options: CompileOptions = Compil
         files=files, image=options.image or "", image_reason=options.image_reason, runtime=runtime)
 
 
-def write_package(pipeline, package_path: str, defaults: dict) -> None:
+def write_package(pipeline: Any, package_path: str, defaults: dict[str, Any]) -> None:
     """What ``kfp.compiler.Compiler().compile`` does, writing the YAML with libyaml.
 
     The pipeline spec is kfp's own (built when the module's ``@dsl.pipeline`` ran,

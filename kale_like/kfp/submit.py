@@ -15,6 +15,7 @@ import logging
 import os
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -189,7 +190,7 @@ def _run_name(pipeline_name: str) -> str:
 
 
 @contextlib.contextmanager
-def _quiet():
+def _quiet() -> Iterator[None]:
     """kfp.Client prints links, warns about server versions and logs retries; we report in our own words."""
     root = logging.getLogger()
     level = root.level
@@ -203,7 +204,7 @@ def _quiet():
 
 
 @contextlib.contextmanager
-def _translated(target: SubmitTarget, action: str):
+def _translated(target: SubmitTarget, action: str) -> Iterator[None]:
     try:
         with _quiet():
             yield

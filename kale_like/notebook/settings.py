@@ -6,6 +6,7 @@ metadata key, the value and what it should be.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import NotebookError, TagError
@@ -159,7 +160,8 @@ def _overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _pairs(value: Any, key: str, key_ok, value_ok, shape: str) -> dict[str, str]:
+def _pairs(value: Any, key: str, key_ok: Callable[[str], bool], value_ok: Callable[[str], bool],
+           shape: str) -> dict[str, str]:
     where = f"step_defaults.{key}"
     mapping = _mapping(value, f"metadata.kale_like.{where}")
     pairs = {}

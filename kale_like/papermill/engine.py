@@ -22,7 +22,7 @@ import sys
 import tempfile
 import threading
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import KaleLikeError
 
@@ -40,6 +40,12 @@ from .clock import CellClock
 from .kale_parameters import adopt, install_filter, release
 from .transfer import (Handover, copy_results, error_output, failing_cell, find_injected, first_error_cell,
                        handover, injection_matches, step_cells)
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+    from ..backends import RunResult
+    from ..planning import Plan
 
 
 @dataclass(frozen=True)
@@ -73,13 +79,14 @@ class KaleLikeEngine(Engine):
     """Runs the notebook as a kale_like pipeline and fills papermill's notebook in place."""
 
     @classmethod
-    def execute_notebook(cls, nb, kernel_name, **kwargs):
+    def execute_notebook(cls, nb: NotebookNode, kernel_name: str | None, **kwargs: Any) -> NotebookNode:
         release(nb)  # before papermill's manager first saves the notebook
         return super().execute_notebook(nb, kernel_name, **kwargs)
 
     @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
-                                 stderr_file=None, input_path=None, **kwargs):
+    def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False, stdout_file: Any = None,
+                                 stderr_file: Any = None, input_path: str | None = None,
+                                 **kwargs: Any) -> NotebookNode:
         settings = read_settings(kwargs)
         nb = nb_man.nb
         language = cls.nb_language(nb)
@@ -103,7 +110,7 @@ class KaleLikeEngine(Engine):
         return nb
 
     @classmethod
-    def nb_kernel_name(cls, nb, name=None):
+    def nb_kernel_name(cls, nb: NotebookNode, name: str | None = None) -> str:
         """Steps run in this interpreter; a notebook without a kernelspec is fine.
 
         papermill's ``parameterize_notebook`` calls this before it decides where the
@@ -114,14 +121,15 @@ class KaleLikeEngine(Engine):
         return name or nb.metadata.get("kernelspec", {}).get("name") or "python3"
 
     @classmethod
-    def nb_language(cls, nb, language=None):
+    def nb_language(cls, nb: NotebookNode, language: str | None = None) -> str:
         meta = nb.metadata
         found = (language or meta.get("language_info", {}).get("name")
                  or meta.get("kernelspec", {}).get("language") or "python")
         return str(found).lower()
 
 
-def _plan(nb: Any, kernel_name: str, language: str, input_path: Any, settings: EngineSettings):
+def _plan(nb: NotebookNode, kernel_name: str, language: str, input_path: Any,
+          settings: EngineSettings) -> tuple[Plan, Handover]:
     """The plan to run, and the handover: values as data when that keeps papermill's semantics."""
     from ..planning import build_plan
     from ..notebook.reader import notebook_from_node
@@ -177,7 +185,8 @@ def _with_timeout(plan: Any, settings: EngineSettings) -> Any:
     return replace(plan, pipeline=pipeline)
 
 
-def _run(plan: Any, hand: Handover, settings: EngineSettings, clock: CellClock, input_path: Any):
+def _run(plan: Plan, hand: Handover, settings: EngineSettings, clock: CellClock,
+         input_path: Any) -> tuple[RunResult, NotebookNode]:
     from ..backends import RunOptions
     from ..run_paths import default_workdir
     from ..backends.local.runner import LocalRun
