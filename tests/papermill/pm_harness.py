@@ -17,6 +17,7 @@ import pytest
 nbformat = pytest.importorskip("nbformat")
 papermill = pytest.importorskip("papermill")
 
+from notebook_builder import build_notebook  # noqa: E402
 from papermill.exceptions import PapermillExecutionError  # noqa: E402
 
 
@@ -31,16 +32,16 @@ CELL_FILE = re.compile(r"\((?:<cell \d+>|\d+\.py|<ipython-input-[^>]+>), line")
 
 
 def make_notebook(path: Path, cells: list[tuple[str, str] | tuple[str, str, list[str]]]) -> Path:
-    """``cells``: ``("code"|"markdown", source[, tags])``. Written as nbformat 4.5 with a Python kernelspec."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
-    nb.metadata["language_info"] = {"name": "python"}
-    for kind, source, *rest in cells:
-        tags = rest[0] if rest else []
-        maker = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
-        nb.cells.append(maker(source, metadata={"tags": list(tags)} if tags else {}))
+    """``cells``: ``("code"|"markdown", source[, tags])``, built by the shared notebook builder."""
+    nb = build_notebook(*(_builder_cell(*cell) for cell in cells))
     nbformat.write(nb, str(path))
     return path
+
+
+def _builder_cell(kind: str, source: str, tags: list[str] | None = None) -> str | tuple[str, Any]:
+    if kind == "markdown":
+        return (source, "markdown")
+    return (source, tags) if tags else source
 
 
 def copy_in(source: Path, folder: Path, name: str | None = None) -> Path:
