@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from ..planning import Plan
 
@@ -10,7 +11,7 @@ def render(plan: Plan, fmt: str) -> str:
     return {"text": _text, "dot": _dot, "mermaid": _mermaid, "json": _json}[fmt](plan)
 
 
-def _visible(names) -> list[str]:
+def _visible(names: Iterable[str]) -> list[str]:
     return [n for n in names if not n.startswith("__")]
 
 

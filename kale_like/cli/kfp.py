@@ -8,11 +8,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING, Any
 
 from .options import add_image, add_notebook, add_parameters, add_split, overrides, warn
 
+if TYPE_CHECKING:
+    from ..kfp.options import CompileOptions
+    from .options import Subcommands
 
-def register(sub) -> None:
+
+def register(sub: Subcommands) -> None:
     compile_ = sub.add_parser("compile", help="compile the notebook to Kubeflow Pipelines IR YAML")
     add_notebook(compile_)
     compile_.add_argument("-o", "--output", help="IR YAML to write (default: NOTEBOOK.yaml beside it)")
@@ -66,14 +71,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="how each step renders its executed cells for the KFP UI")
 
 
-def _options(args, parameters: dict):
+def _options(args: argparse.Namespace, parameters: dict[str, Any]) -> CompileOptions:
     from ..kfp.options import CompileOptions
 
     return CompileOptions(image=args.image, install=args.install, packages=tuple(args.package),
                           pip_index_urls=tuple(args.pip_index_url), html=args.html, parameters=parameters)
 
 
-def _compile(args) -> int:
+def _compile(args: argparse.Namespace) -> int:
     from .. import api
 
     given = overrides(args)
@@ -91,7 +96,7 @@ def _compile(args) -> int:
     return 0
 
 
-def _submit(args) -> int:
+def _submit(args: argparse.Namespace) -> int:
     from .. import api
 
     given = overrides(args)
@@ -110,7 +115,7 @@ def _submit(args) -> int:
     return 0
 
 
-def _image(args) -> int:
+def _image(args: argparse.Namespace) -> int:
     from ..notebook import load_notebook
     from ..kfp.image import write_image_context
 

@@ -7,7 +7,11 @@ for the IR, ``run`` only how it is parsed).
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    # What ArgumentParser.add_subparsers() returns (argparse keeps the class's name private).
+    Subcommands = argparse._SubParsersAction[argparse.ArgumentParser]
 
 SPLIT_HELP = "how to cut the notebook into steps (auto: tags if any, else markdown headings, else cells)"
 PARAMETER_HELP = "set a parameter (value parsed as papermill does)"

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import KaleLikeError
 from ..parameters import check_names
 from .options import warn
 
+if TYPE_CHECKING:
+    from ..backends import RunResult
+    from ..planning import Plan
+    from .options import Subcommands
+    from .progress import Progress
+    from .sweep import PointOutcome, SweepPoint
 
-def register(sub: Any) -> None:
+
+def register(sub: Subcommands) -> None:
     """Add ``kale-like papermill IN OUT [papermill options]``.
 
     The same as ``papermill IN OUT --engine kale_like``, and works without the
@@ -106,12 +113,12 @@ def run_sweep_command(args: argparse.Namespace, overrides: dict[str, Any], known
     folder = args.out or default_folder(args.notebook)
     total = len(grid(axes))
 
-    def on_point(point):
+    def on_point(point: SweepPoint) -> Progress:
         label = " ".join(f"{k}={v!r}" for k, v in point.values.items())
         print(f"kale-like: sweep point {point.number}/{total}: {label}", file=sys.stderr)
         return Progress()
 
-    def after_point(found, result, outcome):
+    def after_point(found: Plan, result: RunResult, outcome: PointOutcome) -> None:
         if args.step_output == "notebooks":
             write_step_output(found, result)
         cached = ", ".join(outcome.cached) or "none"

@@ -2,12 +2,19 @@
 static checks, and its steps' graph. Handlers parse, call :mod:`kale_like.api`, and print."""
 from __future__ import annotations
 
+import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from .options import add_backend, add_image, add_notebook, add_parameters, add_split, overrides, warn
 
+if TYPE_CHECKING:
+    from ..backends import RunResult
+    from ..planning import Plan
+    from .options import Subcommands
 
-def register(sub) -> None:
+
+def register(sub: Subcommands) -> None:
     run = sub.add_parser("run", help="run the notebook as a local pipeline")
     add_notebook(run)
     run.add_argument("--out", help="executed notebook to write (default: NOTEBOOK.executed.ipynb)")
@@ -38,7 +45,7 @@ def register(sub) -> None:
     graph.set_defaults(handler=_graph)
 
 
-def _run(args) -> int:
+def _run(args: argparse.Namespace) -> int:
     from .. import api
     from ..planning import check_overrides
     from .progress import Progress
@@ -80,7 +87,7 @@ def _run(args) -> int:
     return 1
 
 
-def _print_failure(result, found, args) -> None:
+def _print_failure(result: RunResult, found: Plan, args: argparse.Namespace) -> None:
     from ..api import locate_error
     from ..contract import RunError
 
@@ -105,7 +112,7 @@ def _strip_ansi(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)
 
 
-def _print_parameters(found) -> int:
+def _print_parameters(found: Plan) -> int:
     params = found.pipeline.parameters
     if not params:
         print("the notebook declares no parameters (tag a cell 'parameters' or 'pipeline-parameters')")
@@ -117,7 +124,7 @@ def _print_parameters(found) -> int:
     return 0
 
 
-def _validate(args) -> int:
+def _validate(args: argparse.Namespace) -> int:
     from .. import api
 
     found = api.plan(args.notebook, args.split)
@@ -130,7 +137,7 @@ def _validate(args) -> int:
     return 1 if errors else 0
 
 
-def _graph(args) -> int:
+def _graph(args: argparse.Namespace) -> int:
     from .. import api
     from .graph import render
 
