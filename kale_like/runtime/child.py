@@ -102,7 +102,9 @@ def execute(spec: StepSpec) -> StepReport:
         SINK.live = LiveWriter(spec.live_output)
     sys.stdout, sys.stderr = StreamCapture("stdout"), StreamCapture("stderr")
     report = StepReport(spec.step, ok=True)
-    audit = FileAudit(spec.workdir, lambda: shell.compile.current_cell).install()
+    # The step's own folder (its live output file is opened while a cell runs) is not the notebook's.
+    audit = FileAudit(spec.workdir, lambda: shell.compile.current_cell,
+                      own=(os.path.dirname(spec.result_path),)).install()
     report.files_read, report.files_written = audit.read, audit.written
     try:
         for cell in spec.shared_cells:
@@ -114,7 +116,9 @@ def execute(spec: StepSpec) -> StepReport:
         fds.drain(SINK)
         SINK.take()
         modules = ModuleState()
-        if not _load_inputs(shell, spec, report, modules):
+        with audit.pausing():
+            loaded = _load_inputs(shell, spec, report, modules)
+        if not loaded:
             return report
         modules.remember(packages(spec.outputs))
         watched = _watch(shell, spec)
@@ -129,9 +133,11 @@ def execute(spec: StepSpec) -> StepReport:
                 _inject(shell, spec)  # papermill's injected-parameters cell
         report.metrics = _metrics(shell, spec)
         report.unpredicted = _changed(shell, watched)
-        _save_outputs(shell, spec, report, modules)
+        with audit.pausing():
+            _save_outputs(shell, spec, report, modules)
         return report
     finally:
+        audit.paused = True  # what follows (the report) is ours; the hook cannot be removed
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
         fds.close()
         if SINK.live is not None:
@@ -283,7 +289,7 @@ def _load_inputs(shell: StepShell, spec: StepSpec, report: StepReport, modules: 
             by_group.setdefault(group, []).append(name)
     for group, names in by_group.items():
         try:
-            values = load_group(group, defer_large=True)
+            values = load_group(group, defer_large=True, verify=group not in spec.trusted_inputs)
         except KaleLikeError as exc:
             report.ok = False
             report.error = {"message": exc.render(), "cell": None, "line": None}

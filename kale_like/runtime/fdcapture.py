@@ -8,14 +8,25 @@ import tempfile
 from .capture import OutputSink
 
 
+def _anonymous_file(fd: int) -> int:
+    """A file with no name. ``memfd_create`` (Linux) touches no filesystem; a named
+    temporary file created and unlinked per step would, on ext4 without a journal, leave
+    a recently deleted inode that every file created in the next 30 s scans past."""
+    try:
+        return os.memfd_create(f"kale_like_fd{fd}", os.MFD_CLOEXEC)
+    except (AttributeError, OSError):
+        capture, path = tempfile.mkstemp(prefix=f"kale_like_fd{fd}_")
+        os.unlink(path)
+        return capture
+
+
 class FdCapture:
     def __init__(self) -> None:
         self._saved: dict[int, int] = {}
         self._files: dict[int, tuple[int, int]] = {}  # fd -> (capture fd, read offset)
         for fd in (1, 2):
             try:
-                capture, path = tempfile.mkstemp(prefix=f"kale_like_fd{fd}_")
-                os.unlink(path)
+                capture = _anonymous_file(fd)
                 self._saved[fd] = os.dup(fd)
                 os.dup2(capture, fd)
                 self._files[fd] = (capture, 0)

@@ -8,33 +8,49 @@ run's records (``files_read.json`` in its work folder), and compiling for Kubefl
 it next to the static detection (see :mod:`kale_like.kfp.files`).
 
 Audit hooks cannot be removed, so the hook is installed in step processes only (each
-ends with its step), once.
+ends with its step), once. It is paused while the step process does its own file work
+(loading inputs, saving outputs, writing the report): those files are kale_like's, not
+the notebook's, and resolving every one of their paths was a measurable part of a
+one-line step's cost.
 """
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 
 class FileAudit:
-    def __init__(self, folder: str, current_cell: Callable[[], int | None]) -> None:
+    def __init__(self, folder: str, current_cell: Callable[[], int | None], own: tuple[str, ...] = ()) -> None:
         self.folder = os.path.realpath(folder)
         self.current_cell = current_cell
+        self.own = tuple(os.path.join(o, "") for o in own)  # kale_like's folders (absolute): never recorded
         self.read: dict[str, int] = {}     # relative path -> 1-based cell number (first reader)
         self.written: list[str] = []
-        self.active = True
+        self.active = True   # False while the hook itself runs: it never recurses into itself
+        self.paused = False  # True during kale_like's own file work, and once the step is over
 
     def install(self) -> FileAudit:
         sys.addaudithook(self._hook)
         return self
 
+    @contextmanager
+    def pausing(self) -> Iterator[None]:
+        """kale_like's own reads and writes (inputs, outputs) are not the notebook's."""
+        self.paused = True
+        try:
+            yield
+        finally:
+            self.paused = False
+
     def _hook(self, event: str, args: tuple) -> None:
-        if event != "open" or not self.active or not args or not isinstance(args[0], (str, bytes, os.PathLike)):
+        if event != "open" or self.paused or not self.active or not args \
+                or not isinstance(args[0], (str, bytes, os.PathLike)):
             return
-        self.active = False  # the checks below may open nothing, but never recurse into ourselves
+        self.active = False
         try:
             self._record(args[0], args[1] if len(args) > 1 else None, args[2] if len(args) > 2 else 0)
         except Exception:
@@ -46,6 +62,8 @@ class FileAudit:
         if not isinstance(path, (str, bytes, os.PathLike)):
             return  # open() of a file descriptor names no path
         name = os.fsdecode(path)
+        if self.own and name.startswith(self.own):
+            return
         full = os.path.realpath(name)
         if not full.startswith(self.folder + os.sep):
             return

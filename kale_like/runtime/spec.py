@@ -35,6 +35,9 @@ class StepSpec:
     # stdout/stderr also go, as JSON lines, to this file while the step runs (live output)
     live_output: str | None = None
     memory_limit: str | None = None  # the step's limit:memory quantity, enforced locally (runtime.memory)
+    # Input directories written in this run by a step the runner watched finish well:
+    # loaded without re-checking their checksums (those guard what lay on disk between runs).
+    trusted_inputs: tuple[str, ...] = ()
     # KFP steps (kfp_entry): save these (directory, names) groups apart instead of all
     # outputs into output_dir, so that each variable becomes its own artifact ...
     output_groups: tuple[tuple[str, tuple[str, ...]], ...] = ()

@@ -26,6 +26,7 @@ SEAL = "report.sum"
 class Lookup:
     report: str | None          # the report to serve, or None for a miss
     damaged: str | None = None  # why a present entry cannot be served
+    content: dict | None = None  # the report, parsed (read once: the runner needs it anyway)
 
 
 def step_key(step: Step, upstream_keys: dict[str, str], parameters: dict, shared_sources: list[str],
@@ -76,17 +77,27 @@ def lookup(workdir: str, key: str) -> Lookup:
     if not intact:
         return Lookup(None, f"{path} no longer matches the checksum recorded when it was written")
     try:
-        ok = json.loads(data).get("ok")
+        content = json.loads(data)
+        ok = content.get("ok")
     except (ValueError, AttributeError):
         return Lookup(None)
-    return Lookup(path if ok else None)
+    return Lookup(path, content=content) if ok else Lookup(None)
 
 
-def seal(workdir: str, key: str) -> None:
-    """Record the checksum of a fresh entry's report, which makes the entry servable."""
+def seal(workdir: str, key: str, data: bytes | None = None) -> None:
+    """Record the checksum of a fresh entry's report, which makes the entry servable.
+
+    ``data``: the report's bytes when the caller has just read them.
+
+    No fsync, here or for the values: an entry is only served when its seal matches its
+    report and its values match the checksums in their ``meta.json``, so an entry that a
+    crash of the machine left half-written is a miss (recomputed), never a wrong answer;
+    syncing would cost a disk flush per step for nothing the checksums do not already catch.
+    """
     folder = entry_dir(workdir, key)
-    with open(os.path.join(folder, REPORT), "rb") as handle:
-        data = handle.read()
+    if data is None:
+        with open(os.path.join(folder, REPORT), "rb") as handle:
+            data = handle.read()
     algorithm = preferred_algorithm()
     tmp = os.path.join(folder, f".{SEAL}.{os.getpid()}")
     with open(tmp, "w", encoding="ascii") as handle:

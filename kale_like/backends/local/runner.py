@@ -65,6 +65,8 @@ class LocalRun(PlanRun):
         self.zygote: Zygote | None = None
         self.recomputed: set[str] = set()  # producers recomputed because their values were damaged
         self.requeued: set[str] = set()    # steps re-run after such a recompute (once each)
+        self.fresh: set[str] = set()       # steps that ran and finished well in this run
+        self._last_reader: dict[str, int] | None = None  # variable -> last first_cell reading it
 
     # --- setup ---------------------------------------------------------------------------
     def _shared(self, step: Step) -> tuple[StepCell, ...]:
@@ -178,23 +180,23 @@ class LocalRun(PlanRun):
         found = lookup(self.workdir, self.keys[name])
         if found.damaged:
             self._warn(f"the cached result of step '{name}' is damaged ({found.damaged}); recomputing it")
-        if found.report is None:
+        if found.report is None or found.content is None:
             self.missed.add(name)  # looked up once per run: a miss stays a miss
             return False
-        self._record(name, found.report, StepState.CACHED)
+        self._record(name, found.content, StepState.CACHED)
         return True
 
     def _launch(self, zygote: Zygote, name: str) -> _Running:
         step = self.pipeline.step(name)
         key = self.keys[name]
         folder = entry_dir(self.workdir, key)
-        if os.path.exists(folder):
-            shutil.rmtree(folder)
-        os.makedirs(folder)
+        _fresh_folder(folder)
+        inputs = {i.name: os.path.join(entry_dir(self.workdir, self.keys[i.producer]), "values")
+                  for i in step.inputs if i.name != "__files__"}
+        trusted = {inputs[i.name] for i in step.inputs if i.name in inputs and i.producer in self.fresh}
         spec = StepSpec(
             step=name, cells=step.cells, prelude=step.prelude, shared_cells=self._shared(step),
-            inputs={i.name: os.path.join(entry_dir(self.workdir, self.keys[i.producer]), "values")
-                    for i in step.inputs if i.name != "__files__"},
+            inputs=inputs, trusted_inputs=tuple(sorted(trusted)),
             outputs=step.outputs, output_dir=os.path.join(folder, "values"),
             result_path=os.path.join(folder, "report.json"), workdir=self.notebook_dir,
             execution_counts=self._counts_for(step), cell_sources=self._cell_sources(step),
@@ -259,12 +261,12 @@ class LocalRun(PlanRun):
         run = by_pid.pop(pid)
         running.pop(run.step, None)
         self._forward_output(run)
-        report = os.path.join(entry_dir(self.workdir, run.key), "report.json")
+        data, report = _read_report(os.path.join(entry_dir(self.workdir, run.key), "report.json"))
         settings = self.pipeline.step(run.step).settings
-        succeeded = os.path.exists(report) and _report_ok(report)
-        if not succeeded and self._recompute_damaged(run.step, report, running):
+        succeeded = bool(report and report.get("ok"))
+        if not succeeded and self._recompute_damaged(run.step, _error_field(report, "damaged_input"), running):
             return
-        no_space = status == EXIT_NO_SPACE and not os.path.exists(report) or _no_space_in(report)
+        no_space = status == EXIT_NO_SPACE and report is None or bool(_error_field(report, "no_space"))
         if no_space:
             shutil.rmtree(entry_dir(self.workdir, run.key), ignore_errors=True)  # partial; frees space
             self._fail(run.step, RunError(f"no space left in {self.workdir}", no_space=self.workdir))
@@ -275,7 +277,7 @@ class LocalRun(PlanRun):
             self.ready.push_back(run.step)
             self._set(run.step, StepState.WAITING, 0.0, attempt=attempts + 1)
             return
-        if not os.path.exists(report):
+        if report is None:
             if run.timed_out:
                 message = f"the step ran longer than its timeout of {settings.timeout} s and was stopped"
             else:
@@ -285,14 +287,13 @@ class LocalRun(PlanRun):
                     message += f"; it may have gone over its memory limit of {memory} (limit:memory:{memory})"
             self._fail(run.step, RunError(message))
             return
-        self._record(run.step, report, None)
+        self._record(run.step, report, None, data)
 
-    def _recompute_damaged(self, step: str, report_path: str, running: dict[str, _Running]) -> bool:
+    def _recompute_damaged(self, step: str, damaged: str | None, running: dict[str, _Running]) -> bool:
         """A step found an input whose files were damaged: recompute its producer, then the step.
 
         Each producer is recomputed once per run; damage found again is a failure.
         """
-        damaged = _damaged_input(report_path)
         producer = next((u for u in self.pipeline.step(step).upstream
                          if damaged and damaged.startswith(entry_dir(self.workdir, self.keys[u]) + os.sep)), None)
         if producer is None or step in self.requeued:
@@ -303,6 +304,7 @@ class LocalRun(PlanRun):
             self._warn(f"the saved values of step '{producer}' are damaged ({damaged}); recomputing them")
             self._set(producer, StepState.WAITING, 0.0)
             self.missed.add(producer)
+            self.fresh.discard(producer)
             self.ready.undone(producer)
             self.ready.push_back(producer)
         self.requeued.add(step)
@@ -320,9 +322,8 @@ class LocalRun(PlanRun):
                 run.timed_out = True
                 Zygote.kill(run.pid)
 
-    def _record(self, name: str, report_path: str, forced_state: StepState | None) -> None:
-        with open(report_path, encoding="utf-8") as handle:
-            report = json.load(handle)
+    def _record(self, name: str, report: dict, forced_state: StepState | None, data: bytes | None = None) -> None:
+        """A step's report, as read once: from the cache (``forced_state``) or just written (``data``)."""
         self.reports[name] = report
         started = self.started.get(name)
         elapsed = time.perf_counter() - started if started else 0.0
@@ -332,7 +333,8 @@ class LocalRun(PlanRun):
             self.emit(NoticeEvent(unpredicted_message(name, missed), "warning").to_json())
         if report.get("ok"):
             if forced_state is None:
-                seal(self.workdir, self.keys[name])
+                seal(self.workdir, self.keys[name], data)
+                self.fresh.add(name)
             self.ready.done(name)
             self._set(name, forced_state or StepState.SUCCEEDED, elapsed)
         else:
@@ -340,9 +342,15 @@ class LocalRun(PlanRun):
 
     def _read_later(self, name: str, changed: list[str]) -> list[str]:
         """The changed names a later step reads (from another producer): only those diverge."""
+        if not changed:
+            return []
+        if self._last_reader is None:  # once per run, and only when needed: not per step
+            self._last_reader = {}
+            for s in self.pipeline.steps:
+                for i in s.inputs:
+                    self._last_reader[i.name] = max(s.first_cell, self._last_reader.get(i.name, s.first_cell))
         position = self.pipeline.step(name).first_cell
-        later = {i.name for s in self.pipeline.steps if s.first_cell > position for i in s.inputs}
-        return [n for n in changed if n in later]
+        return [n for n in changed if self._last_reader.get(n, position) > position]
 
     def _skip_rest(self, pending: list[str]) -> None:
         for name in pending:
@@ -377,28 +385,32 @@ class LocalRun(PlanRun):
         return records, metrics
 
 
-def _no_space_in(path: str) -> bool:
+def _read_report(path: str) -> tuple[bytes | None, dict | None]:
+    """A finished step's report, read and parsed once: its bytes (sealed as they are) and
+    content; ``(None, None)`` when the process wrote none (or a torn one)."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            return bool((json.load(handle).get("error") or {}).get("no_space"))
-    except (OSError, ValueError, AttributeError):
-        return False
-
-
-def _damaged_input(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return (json.load(handle).get("error") or {}).get("damaged_input")
-    except (OSError, ValueError, AttributeError):
-        return None
-
-
-def _report_ok(path: str) -> bool:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return bool(json.load(handle).get("ok"))
+        with open(path, "rb") as handle:
+            data = handle.read()
+        report = json.loads(data)
     except (OSError, ValueError):
-        return False
+        return None, None
+    return (data, report) if isinstance(report, dict) else (None, None)
+
+
+def _error_field(report: dict | None, key: str):
+    error = (report or {}).get("error")
+    return error.get(key) if isinstance(error, dict) else None
+
+
+def _fresh_folder(folder: str) -> None:
+    """An empty folder for a step's entry (what an earlier attempt left is removed)."""
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        shutil.rmtree(folder)
+        os.mkdir(folder)
+    except FileNotFoundError:
+        os.makedirs(folder)
 
 
 def _keep_files_read(workdir: str, reports: dict[str, dict]) -> None:
