@@ -70,7 +70,7 @@ export function BackendSettings(props: {
         <select
           aria-label="Backend"
           value={settings.backend}
-          onChange={e => save({ ...settings, backend: e.target.value as IUserSettings['backend'] })}
+          onChange={e => save({ ...settings, backend: e.target.value })}
         >
           {props.choices.map(choice => {
             const ready = props.backends.includes(choice.name);

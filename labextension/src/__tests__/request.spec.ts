@@ -6,7 +6,7 @@ function settingsWith(fake: (request: Request) => Promise<Response>): ServerConn
   return ServerConnection.makeSettings({
     baseUrl: 'http://localhost:8888/',
     token: 'secret',
-    fetch: ((input: RequestInfo) => fake(input as Request)) as typeof fetch
+    fetch: (input: RequestInfo) => fake(input as Request)
   });
 }
 

@@ -159,7 +159,7 @@ describe('TagEditor', () => {
     ['skip', ['skip', 'hide-input']]
   ])('choosing the %s role replaces an invalid step tag', (choice, expected) => {
     const { log, role, unmount } = mountLive(['step:clean data', 'hide-input']);
-    act(() => setValue(role(), choice as string));
+    act(() => setValue(role(), choice));
     expect(log).toEqual([expected]);
     unmount();
   });
@@ -183,7 +183,9 @@ describe('TagEditor', () => {
       );
     });
     expect(host.querySelector('[aria-label="Earlier steps"]')).not.toBeNull(); // a click inside keeps it
-    act(() => dismiss(host));
+    act(() => {
+      dismiss(host);
+    });
     expect(host.querySelector('[aria-label="Earlier steps"]')).toBeNull();
     unmount();
   });
