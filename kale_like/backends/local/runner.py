@@ -397,7 +397,7 @@ def _read_report(path: str) -> tuple[bytes | None, dict | None]:
     return (data, report) if isinstance(report, dict) else (None, None)
 
 
-def _error_field(report: dict | None, key: str):
+def _error_field(report: dict | None, key: str) -> Any:
     error = (report or {}).get("error")
     return error.get(key) if isinstance(error, dict) else None
 
