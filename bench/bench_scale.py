@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# Run as a plain script (python bench/...), not under pytest: this tree's kale_like first, and
+# tests/ for the shared notebook builder (pytest gets it from pyproject's pythonpath).
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
