@@ -60,6 +60,7 @@ class FlowResult:
     findings: list[Finding]
     travel_problems: list[tuple[str, str, str, str, int, int]]  # name, kind, producer, consumer, cell, line
     replayable: dict[int, list[tuple[int, str]]]   # cell index -> [(first line, code)]
+    classes: dict[str, frozenset[str]] = field(default_factory=dict)  # alias classes of the notebook's names
 
 
 def compute_flow(split: Split, analyses: dict[int, CellAnalysis], parameter_names: set[str]) -> FlowResult:
@@ -75,7 +76,7 @@ def compute_flow(split: Split, analyses: dict[int, CellAnalysis], parameter_name
         if not unit.shared:
             _resolve(unit, earlier, classes, notebook_names, problems)
         earlier.add(unit)
-    return FlowResult({u.name: u for u in units}, findings, problems, replayable)
+    return FlowResult({u.name: u for u in units}, findings, problems, replayable, classes)
 
 
 # --- deferred effects ------------------------------------------------------------------

@@ -33,6 +33,9 @@ class Plan:
     """What the analysis found per cell index (every step and shared cell): code generation
     reads it instead of analysing the cells again."""
     import_context: Any = field(default=None, compare=False, repr=False)
+    alias_classes: Mapping[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+    """For each variable, the variables that may share objects with it (the flow's alias
+    classes): code generation bundles them from here instead of finding them again."""
 
     def analyses_of(self, indices: list[int]) -> tuple[dict[int, CellAnalysis], Any]:
         """These cells' analysis as the plan was built from it (analysed again only for a
@@ -79,7 +82,7 @@ def build_plan(notebook: Notebook, split: str = "auto", overrides: dict | None =
     pipeline = _pipeline(notebook, drafts, analyses, flow, parameters)
     return Plan(notebook, pipeline, tuple(findings), drafts.strategy,
                 tuple(c.index for c in drafts.skipped), tuple(c.index for c in drafts.shared_cells),
-                analyses, context)
+                analyses, context, flow.classes)
 
 
 def _pipeline(notebook: Notebook, drafts: Split, analyses: dict[int, CellAnalysis], flow: FlowResult,

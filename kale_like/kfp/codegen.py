@@ -102,7 +102,7 @@ def generate_module(plan: Plan, options: CompileOptions, *, stem: str, packages:
     parameters = plan_parameters(plan, options.parameters)
     context = _Context(
         plan=plan, options=options, parameters=parameters, types=ArtifactTypes(pipeline, analyses, ctx),
-        bundles=alias_bundles(pipeline, analyses),
+        bundles=alias_bundles(pipeline, plan.alias_classes),
         functions=function_names([s.name for s in pipeline.steps], PIPELINE_FUNCTION,
                                  {p.arg for p in parameters.inputs}),
         counts=_execution_counts(plan, options), packages=packages, runtime=runtime, literal_cells=literal_cells)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import Mapping
 
 from ..analysis.cells import CellAnalysis
 from ..analysis.model import ImportContext
@@ -29,32 +30,41 @@ FIT_METHODS = ("fit", "partial_fit")
 
 
 class ArtifactTypes:
-    """Artifact type of each (step, variable), inferred once per compile."""
+    """Artifact type of each (step, variable), inferred once per compile.
 
-    def __init__(self, pipeline: Pipeline, analyses: dict[int, CellAnalysis], ctx: ImportContext) -> None:
+    Steps are typed in the pipeline's order (producers first), each from its own code
+    and the types its inputs arrived with, so a chain of thousands of steps is a loop,
+    not a recursion as deep as the chain."""
+
+    def __init__(self, pipeline: Pipeline, analyses: Mapping[int, CellAnalysis], ctx: ImportContext) -> None:
         self._pipeline = pipeline
         self._analyses = analyses
         self._ctx = ctx
-        self._memo: dict[tuple[str, str], str] = {}
+        self._types: dict[str, dict[str, str]] | None = None  # step -> variable -> type
 
     def of(self, step: Step, name: str) -> str:
-        key = (step.name, name)
-        if key not in self._memo:
-            self._memo[key] = ARTIFACT  # a cycle through mutation-only steps ends here
-            self._memo[key] = self._infer(step, name)
-        return self._memo[key]
+        if self._types is None:
+            self._types = self._infer_all()
+        return self._types.get(step.name, {}).get(name, ARTIFACT)
 
-    def _infer(self, step: Step, name: str) -> str:
-        known = {i.name: (lambda i=i: self.of(self._pipeline.step(i.producer), i.name)) for i in step.inputs}
+    def _infer_all(self) -> dict[str, dict[str, str]]:
+        types: dict[str, dict[str, str]] = {}
+        for step_name in self._pipeline.order:
+            step = self._pipeline.step(step_name)
+            # a producer typed later (only in a cycle, which a valid pipeline has not) gives Artifact
+            known = {i.name: types.get(i.producer, {}).get(i.name, ARTIFACT) for i in step.inputs}
+            types[step_name] = {**known, **self._assigned(step, known)}
+        return types
+
+    def _assigned(self, step: Step, known: dict[str, str]) -> dict[str, str]:
+        """The type of every variable the step's cells assign, in statement order."""
         kinds: dict[str, str] = {}
         for cell in step.cells:
             analysis = self._analyses.get(cell.cell_index)
             for stmt in analysis.tree.body if analysis and analysis.tree else []:
                 for target, value in _assignments(stmt):
-                    kinds[target] = _kind(value, self._ctx, lambda n: kinds.get(n) or (known[n]() if n in known else None))
-        if name in kinds:
-            return kinds[name]
-        return known[name]() if name in known else ARTIFACT
+                    kinds[target] = _kind(value, self._ctx, lambda n: kinds.get(n) or known.get(n))
+        return kinds
 
 
 def _assignments(stmt: ast.stmt):
@@ -143,16 +153,13 @@ def _last_attr(func: ast.AST) -> str | None:
     return func.attr if isinstance(func, ast.Attribute) else (func.id if isinstance(func, ast.Name) else None)
 
 
-def alias_bundles(pipeline: Pipeline, analyses: dict[int, CellAnalysis]) -> dict[str, tuple[tuple[str, ...], ...]]:
-    """Per step, the groups of its outputs that may share objects (two or more names each)."""
-    from ..flow import alias_classes
-
-    outputs = {name for step in pipeline.steps for name in step.outputs}
-    classes = alias_classes(analyses, outputs)
+def alias_bundles(pipeline: Pipeline, classes: Mapping[str, frozenset[str]]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Per step, the groups of its outputs that may share objects (two or more names each).
+    ``classes`` are the plan's alias classes (``Plan.alias_classes``), as the flow found them."""
     bundles: dict[str, tuple[tuple[str, ...], ...]] = {}
     for step in pipeline.steps:
         groups: dict[frozenset[str], list[str]] = {}
         for name in step.outputs:
-            groups.setdefault(classes[name], []).append(name)
+            groups.setdefault(classes.get(name, frozenset((name,))), []).append(name)
         bundles[step.name] = tuple(tuple(sorted(g)) for g in groups.values() if len(g) > 1)
     return bundles
