@@ -4,13 +4,14 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from .backends import RunOptions, RunResult, get_backend, prepare
 from .planning import Plan, build_plan
 from .contract import RunError
 from .errors import KaleLikeError, Location, UndefinedNameError
 from .notebook import Notebook, load_notebook
+from .notebook.reader import notebook_from_data
 
 
 def plan(path: str | os.PathLike, split: str = "auto", parameters: dict | None = None) -> Plan:
@@ -61,10 +62,16 @@ def locate_error(error: RunError | None, found: Plan) -> RunError | None:
     return replace(error, execution_count=count)
 
 
-def analyze(source: str | os.PathLike | Notebook, split: str = "auto") -> dict[str, Any]:
-    """JSON-ready description of the pipeline a notebook (a file, or a notebook already read)
-    becomes, with diagnostics."""
+def analyze(source: str | os.PathLike | Notebook | Mapping[str, Any], split: str = "auto",
+            path: str | None = None) -> dict[str, Any]:
+    """JSON-ready description of the pipeline a notebook becomes, with diagnostics.
+
+    ``source`` is a file, a notebook already read, or a notebook's JSON data (an
+    ``nbformat.NotebookNode``, or what the editor holds unsaved) named ``path``: the
+    file it stands for (its name names the pipeline, its folder holds local modules)."""
     try:
+        if isinstance(source, Mapping):
+            source = notebook_from_data(source, path or "notebook.ipynb")
         found = build_plan(source, split) if isinstance(source, Notebook) else plan(source, split)
     except KaleLikeError as exc:
         loc = exc.location

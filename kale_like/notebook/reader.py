@@ -31,11 +31,18 @@ def load_notebook(path: str | os.PathLike) -> Notebook:
         raise NotebookError(f"{path}: not a text file ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
         raise NotebookError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    node = parse_json(text, path)
+    return notebook_from_data(parse_json(text, path), path, text)
+
+
+def notebook_from_data(node: Any, path: str, text: str | None = None) -> Notebook:
+    """A notebook's JSON data (parsed, or an ``nbformat.NotebookNode``) as a :class:`Notebook`,
+    named ``path`` (its file name names the pipeline; its folder holds local modules).
+    Older versions are upgraded through nbformat, as when read from a file; ``text`` is the
+    data as read, if it was."""
     if not isinstance(node, dict) or not isinstance(node.get("cells", []), list):
         raise NotebookError(f"{path}: not a valid notebook: expected an object with a 'cells' list")
     if node.get("nbformat") != 4:
-        node = _upgraded(text, path)
+        node = _upgraded(text if text is not None else json.dumps(node), path)
     return notebook_from_node(node, path)
 
 

@@ -37,7 +37,7 @@ from ..contract import PlanEvent, RunError, SubmittedEvent
 from .errors import error_response
 from .history import history_dir
 from .offload import DEFAULT_SECONDS, MAX_CODE_CHARACTERS, Offload, code_characters
-from .paths import api_path_of, check_api_path, draft_copy, relative_text, resolve_notebook
+from .paths import api_path_of, check_api_path, draft_content, relative_text, resolve_notebook
 from .runs import RunRegistry, failure_of
 from .wording import panel_diagnostics
 
@@ -139,9 +139,8 @@ class AnalyzeHandler(KaleLikeHandler):
             if code_characters(body["content"]) > MAX_CODE_CHARACTERS:
                 raise tornado.web.HTTPError(413, f"the notebook holds more than {MAX_CODE_CHARACTERS:,} characters "
                                                  "of code, more than the panel analyses")
-            with draft_copy(os_path, body["content"]) as draft:
-                self._known_paths[draft] = self._known_paths[os_path]
-                result = await self.offload.call(_api().analyze, draft, split)
+            # what is in the editor, not what was last saved: the DAG follows tag edits at once
+            result = await self.offload.call(_api().analyze, draft_content(body["content"]), split, os_path)
         self.finish(self.relative(json.dumps(panel_diagnostics(result), default=str)))
 
 

@@ -9,11 +9,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from jupyter_core.utils import ensure_async
@@ -80,24 +77,11 @@ def api_path_of(contents_manager: Any, os_path: str | None) -> str | None:
     return os.path.relpath(real, real_root).replace(os.sep, "/")
 
 
-@contextmanager
-def draft_copy(os_path: str, content: Any) -> Iterator[str]:
-    """Yield a temp file holding unsaved notebook ``content``, named like ``os_path``.
-
-    The panel analyzes what is in the editor, not what was last saved, so the DAG
-    follows tag edits at once. The copy keeps the file name because the default
-    pipeline name comes from it.
-    """
+def draft_content(content: Any) -> dict[str, Any]:
+    """Unsaved notebook ``content`` from the editor, checked to be a notebook's JSON (else a 400)."""
     if not isinstance(content, dict) or not isinstance(content.get("cells"), list):
         raise web.HTTPError(400, "'content' must be a notebook (a JSON object with 'cells')")
-    folder = tempfile.mkdtemp(prefix="kale-like-draft-")
-    try:
-        draft = os.path.join(folder, os.path.basename(os_path))
-        with open(draft, "w", encoding="utf-8") as handle:
-            json.dump(content, handle)
-        yield draft
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    return content
 
 
 def relative_text(text: str, root: str | None, known: dict[str, str] | None = None) -> str:
