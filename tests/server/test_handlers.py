@@ -10,6 +10,8 @@ import urllib.parse
 import pytest
 import tornado.httpclient
 
+from notebook_builder import build_notebook
+
 from .conftest import FAILING, SLOW, TWO_STEPS, notebook_json
 
 NO_TOKEN = {"Authorization": ""}
@@ -393,3 +395,33 @@ async def test_server_shutdown_cancels_runs_in_progress(jp_fetch, jp_serverapp, 
     assert jp_serverapp.web_app.settings["kale_like_runs"].get(run["id"]).cancel.is_set()
     events = await events_of(jp_fetch, run["id"])
     assert events[-1]["type"] == "finished" and events[-1]["ok"] is False
+
+
+async def test_unsaved_content_is_analysed_in_memory(jp_fetch, write_notebook, monkeypatch):
+    """No draft file: every way to make a temporary file fails, and the analysis still answers."""
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the analysis of unsaved content wrote a temporary file")
+
+    for name in ("mkdtemp", "mkstemp", "NamedTemporaryFile", "TemporaryDirectory"):
+        monkeypatch.setattr(tempfile, name, refuse)
+    write_notebook("sub/demo.ipynb", TWO_STEPS)
+    edited = notebook_json(("x = 2", ["step:make"]), ("y = x * 3", ["step:double"]), ("z = y", ["step:last"]))
+    status, analysis = await call(jp_fetch, "POST", "analyze", body={"path": "sub/demo.ipynb", "content": edited})
+    assert status == 200, analysis
+    assert [s["name"] for s in analysis["steps"]] == ["make", "double", "last"]
+    assert analysis["pipeline"]["name"] == "demo"
+
+
+@pytest.mark.parametrize("content, words", [
+    (notebook_json(("x = 1", ["step:make"]), ("y = x", ["cache:maybe"])), "cache: takes 'enabled' or 'disabled'"),
+    (build_notebook(("# only a heading", "markdown")), "no code"),
+])
+async def test_unsaved_content_errors_name_the_notebook_the_browser_sent(jp_fetch, write_notebook, content, words):
+    write_notebook("sub/demo.ipynb", TWO_STEPS)
+    status, analysis = await call(jp_fetch, "POST", "analyze", body={"path": "sub/demo.ipynb", "content": content})
+    assert status == 200, analysis
+    [error] = [d for d in analysis["diagnostics"] if d["severity"] == "error"]
+    assert words in error["message"]
+    assert "/tmp" not in json.dumps(analysis) and "kale-like-draft" not in json.dumps(analysis)
