@@ -109,7 +109,8 @@ def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class CapturingPublisher(DisplayPublisher):
-    def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs) -> None:
+    def publish(self, data: dict[str, Any], metadata: dict[str, Any] | None = None, source: object = None, *,
+                transient: dict[str, Any] | None = None, update: bool = False, **kwargs: Any) -> None:
         output: Output = {"output_type": "display_data", "data": _jsonable(data), "metadata": metadata or {}}
         if transient:
             output["transient"] = transient
@@ -126,7 +127,7 @@ class CapturingDisplayHook(DisplayHook):
     def write_output_prompt(self) -> None:
         return None
 
-    def write_format_data(self, format_dict, md_dict=None) -> None:
+    def write_format_data(self, format_dict: dict[str, Any], md_dict: dict[str, Any] | None = None) -> None:
         # ``prompt_count`` is the running cell's number on every IPython: since IPython 9
         # ``shell.execution_count`` already holds the *next* cell's while a cell runs.
         SINK.add({"output_type": "execute_result", "data": _jsonable(format_dict),
@@ -141,7 +142,7 @@ class CellNamingCompiler(CachingCompiler):
 
     current_cell: int | None = None
 
-    def get_code_name(self, raw_code, transformed_code, number):
+    def get_code_name(self, raw_code: str, transformed_code: str, number: int) -> str:
         if self.current_cell is not None:
             return f"<cell {self.current_cell}>"
         return super().get_code_name(raw_code, transformed_code, number)
@@ -164,7 +165,8 @@ class ZMQCompatibleStepShell(InteractiveShell):
     # there is no kernel object to hand out, only the answer "not a terminal".
     kernel = None
 
-    def _showtraceback(self, etype, evalue, stb) -> None:
+    def _showtraceback(self, etype: type[BaseException] | None, evalue: BaseException | None,
+                       stb: list[str]) -> None:
         output = {"output_type": "error", "ename": getattr(etype, "__name__", str(etype)),
                   "evalue": str(evalue), "traceback": list(stb)}
         SINK.add(output)
@@ -174,7 +176,7 @@ class ZMQCompatibleStepShell(InteractiveShell):
         # Pipe the command's output through sys.stdout, as ipykernel does.
         self.system_piped(cmd)
 
-    def enable_gui(self, gui=None) -> None:
+    def enable_gui(self, gui: str | None = None) -> None:
         return None
 
 
@@ -203,5 +205,5 @@ def make_shell() -> ZMQCompatibleStepShell:
     return shell
 
 
-def _drop_page(self, data, start=0, screen_lines=0) -> None:
+def _drop_page(self: object, data: object, start: int = 0, screen_lines: int = 0) -> None:
     return None

@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 from ...marshal.checksum import digest_bytes, preferred_algorithm
 from ...pipeline import Step
@@ -105,13 +106,13 @@ def seal(workdir: str, key: str, data: bytes | None = None) -> None:
     os.replace(tmp, os.path.join(folder, SEAL))
 
 
-def parameter_value_key(value) -> str:
+def parameter_value_key(value: object) -> str:
     """The key of an overridden parameter a step reads: its value, not the parameters step."""
     text = json.dumps(typed(value), sort_keys=True, default=repr)
     return "value:" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def typed(value):
+def typed(value: object) -> list[Any]:
     """A JSON form that keeps types apart: ``(1,)`` and ``[1]``, ``1`` and ``1.0``, ``True`` and ``1``."""
     if isinstance(value, dict):
         return ["dict", sorted([typed(k), typed(v)] for k, v in value.items())]
