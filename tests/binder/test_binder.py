@@ -11,31 +11,24 @@ steps, and Compile and Run must succeed.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from labserver import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port, jupyter_lab
 
 pytestmark = pytest.mark.binder
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("KALE_LIKE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PORTS = range(int(os.environ.get("KALE_LIKE_BINDER_PORT", "18850")), 18900)
 TOKEN = "kale-like-binder-test"
 CONDA_ONLY = {"python", "nodejs", "pip"}
-ARTIFACTS = Path(os.environ.get("KALE_LIKE_TEST_RESULTS", Path.cwd() / "test-results"))
 # What goes into the wheel: a change to any of these needs a new one.
 WHEEL_INPUTS = ("kale_like", "labextension/src", "labextension/style", "labextension/schema", "package.json",
                 "yarn.lock", "pyproject.toml", "install.json", "jupyter-config")
@@ -149,53 +142,13 @@ def test_postbuild_installs_the_prebuilt_extension_from_the_wheel(binder: Path):
     assert (venv / "share" / "jupyter" / "labextensions" / "kale-like" / "static" / "style.js").is_file()
 
 
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS}")
-
-
 @pytest.fixture(scope="module")
 def lab_url(binder: Path) -> Iterator[str]:
-    settings = binder / "lab-settings"
-    notification = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
-    notification.parent.mkdir(parents=True)
-    notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-    port = _free_port()
-    log = binder / "lab.log"
-    env = clean_env(JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(binder / "workspaces"),
-                    XDG_CACHE_HOME=str(binder / "cache"), PATH=f"{binder / 'venv' / 'bin'}{os.pathsep}{os.environ['PATH']}")
-    with open(log, "w") as output:
-        server = subprocess.Popen(
-            [str(binder / "venv" / "bin" / "jupyter"), "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-             f"--port={port}", f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={binder / 'repo'}",
-             "--LabApp.news_url=None"], stdout=output, stderr=subprocess.STDOUT, env=env, cwd=binder / "repo")
-    base = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"jupyter lab did not start:\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}api/status?token={TOKEN}", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.5)
+    venv_bin = binder / "venv" / "bin"
+    with jupyter_lab([str(venv_bin / "jupyter"), "lab"], root=binder / "repo", state=binder / "lab-state",
+                     token=TOKEN, env=clean_env(PATH=f"{venv_bin}{os.pathsep}{os.environ['PATH']}"),
+                     port=free_port(PORTS), log_name="binder-lab.log") as base:
         yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(log, ARTIFACTS / "binder-lab.log")
 
 
 def test_the_panel_works_on_an_example(lab_url: str):

@@ -6,29 +6,21 @@ Debian's Chromium driven by Playwright (Playwright's own browser download is not
 """
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from labserver import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, jupyter_lab
 
 from .notebooks import write_notebooks
 
-CHROMIUM = os.environ.get("KALE_LIKE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+__all__ = ["ARTIFACTS", "Lab"]
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
 BUILD = ROOT / "kale_like" / "labextension"
-ARTIFACTS = Path(os.environ.get("KALE_LIKE_TEST_RESULTS", Path.cwd() / "test-results"))
 TOKEN = "kale-like-ui-test"
 
 
@@ -40,26 +32,6 @@ class Lab:
 
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}{'&' if '?' in path else '?'}token={self.token}"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_up(lab: Lab, process: subprocess.Popen, log: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"jupyter lab exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(lab.url("api/status"), timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"jupyter lab did not answer within {timeout} s:\n{log.read_text()[-3000:]}")
 
 
 def _this_trees_build(folder: Path) -> list[str]:
@@ -76,13 +48,6 @@ def _this_trees_build(folder: Path) -> list[str]:
     return [f"--LabApp.extra_labextensions_path={folder}"]
 
 
-def _quiet_settings(folder: Path) -> None:
-    """No news toast or update check over the panel in screenshots."""
-    notification = folder / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
-    notification.parent.mkdir(parents=True)
-    notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-
-
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     reuse = os.environ.get("KALE_LIKE_LAB_URL")
@@ -93,31 +58,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     root = tmp_path_factory.mktemp("lab-root")
     write_notebooks(root)
     state = tmp_path_factory.mktemp("lab-state")
-    _quiet_settings(state / "settings")
-    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(state / "settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(state / "workspaces"), "XDG_CACHE_HOME": str(state / "cache"),
-           "KALE_LIKE_KFP_POLL_SECONDS": "0.3"}
-    port = _free_port()
-    log = state / "lab.log"
-    with open(log, "w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-             f"--port={port}", f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={root}",
-             "--ServerApp.password=", "--LabApp.news_url=None", *_this_trees_build(state / "labextensions")],
-            stdout=output, stderr=subprocess.STDOUT, env=env, cwd=root)
-    lab = Lab(base_url=f"http://127.0.0.1:{port}/", token=TOKEN, root=root)
-    try:
-        _wait_until_up(lab, process, log)
-        yield lab
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(log, ARTIFACTS / "jupyter-lab.log")
+    extra = ["--ServerApp.password=", *_this_trees_build(state / "labextensions")]
+    with jupyter_lab([sys.executable, "-m", "jupyterlab"], root=root, state=state, token=TOKEN,
+                     env={**os.environ, "KALE_LIKE_KFP_POLL_SECONDS": "0.3"}, extra_args=extra, timeout=90) as base:
+        yield Lab(base_url=base, token=TOKEN, root=root)
 
 
 @pytest.fixture(scope="module")
