@@ -87,5 +87,14 @@ def test_a_3000_step_cells_chain_compiles_with_the_kfp_compiler(tmp_path):
                              "-o", str(out)], capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"{CHAIN} components compiled" in result.stdout + result.stderr
+    _assert_types(out)
+
+
+def _assert_types(out: Path) -> None:
+    """x is a Dataset from the first step to the last: typed through the whole chain."""
+    dataset = r"\s+artifactType:\n\s+schemaTitle: system\.Dataset"
+    middle = _component_block(out, f"comp-cell-{CHAIN // 2}")
+    assert re.search(r"inputDefinitions:\n\s+artifacts:\n\s+x_in:" + dataset, middle), middle[:2000]
+    assert re.search(r"outputDefinitions:\n\s+artifacts:(\n.*)*\n\s+x:" + dataset, middle), middle[:2000]
     last = _component_block(out, f"comp-cell-{CHAIN}")
-    assert "x_in:" in last and last.count("schemaTitle: system.Dataset") == 2, last[:2000]
+    assert re.search(r"inputDefinitions:\n\s+artifacts:\n\s+x:" + dataset, last), last[:2000]
