@@ -108,10 +108,12 @@ function readOne(tag: string, into: ICellTags): void {
   const colon = tag.indexOf(':');
   const prefix = colon < 0 ? tag : tag.slice(0, colon);
   const rest = colon < 0 ? '' : tag.slice(colon + 1);
-  if ((prefix === 'step' || prefix === 'block') && STEP_NAME.test(rest)) {
+  const rule = colon < 0 ? undefined : TAG_RULES.get(prefix);
+  const valid = rule !== undefined && rule.pattern.test(rest);
+  if (rule?.field === 'step' && valid) {
     into.role = 'step';
     into.step = rest;
-  } else if (prefix === 'prev' && STEP_NAME.test(rest)) {
+  } else if (rule?.field === 'prev' && valid) {
     if (!into.prev.includes(rest)) {
       into.prev.push(rest);
     }
@@ -122,13 +124,14 @@ function readOne(tag: string, into: ICellTags): void {
   }
 }
 
+/** The settings the dialog edits. Read leniently (`image:` takes any value) so that saving the dialog replaces a bad one. */
 function readSetting(prefix: string, rest: string, settings: IStepSettings): boolean {
   if (prefix === 'image' && rest) {
     settings.image = rest;
     return true;
   }
-  if (prefix === 'cache' && (rest === 'enabled' || rest === 'disabled')) {
-    settings.cache = rest;
+  if (prefix === 'cache' && TAG_RULES.get('cache')?.pattern.test(rest)) {
+    settings.cache = rest as IStepSettings['cache'];
     return true;
   }
   if (prefix === 'retries' && TAG_RULES.get('retries')?.pattern.test(rest)) {
