@@ -6,6 +6,10 @@ Files in the group directory:
 - ``buffers.bin``: the raw bytes, each block aligned like the memory it came from
 - ``layout.json``: where each out-of-band buffer and array block lives in ``buffers.bin``
 
+A value with no large buffer and no array (most values of a pipeline of small steps) is
+``values.pkl`` alone: two empty files fewer to create per saved group, which is most of
+what saving a small value costs where creating a file is slow.
+
 On load ``buffers.bin`` is mapped copy-on-write (``ACCESS_COPY``): arrays are writable,
 nothing is read until touched, and writes never reach the file.
 """
@@ -61,6 +65,8 @@ def write_stream(directory: Path, value: object, *, use_dill: bool,
         new_pickler(file, layout, keep_in_band, use_dill=use_dill).dump(value)
     blocks, entries = layout.blocks()
     buffers = [(buffer.raw(), 0) for buffer in oob] + blocks
+    if not buffers and not entries:
+        return {}  # everything is in values.pkl
     places, size = _place(buffers)
     digest = _write_buffers(directory / BUFFERS, [data for data, _ in buffers], places, size,
                             algorithm)
@@ -73,7 +79,7 @@ def write_stream(directory: Path, value: object, *, use_dill: bool,
 def read_stream(directory: Path, *, use_dill: bool) -> object:
     """Load what :func:`write_stream` wrote. Raises :class:`DamagedGroup` on mismatch."""
     try:
-        table = json.loads((directory / LAYOUT).read_text())
+        table = _read_layout(directory)
         data = _map_buffers(directory / BUFFERS, table["size"])
         oob = [data[offset:offset + size] for offset, size in table["oob"]]
         blocks = [data[offset:offset + size] for offset, size in table["blocks"]]
@@ -82,6 +88,21 @@ def read_stream(directory: Path, *, use_dill: bool) -> object:
         raise DamagedGroup(f"{type(exc).__name__}: {exc}") from exc
     with arrays_from(blocks, entries), open(directory / STREAM, "rb") as file:
         return new_unpickler(file, oob, use_dill=use_dill).load()
+
+
+_NO_BUFFERS = {"size": 0, "oob": [], "blocks": [], "arrays": []}
+
+
+def _read_layout(directory: Path) -> dict[str, Any]:
+    """The layout table; a group written without buffers has neither file."""
+    try:
+        text = (directory / LAYOUT).read_text()
+    except FileNotFoundError:
+        if (directory / BUFFERS).exists():
+            raise
+        return _NO_BUFFERS
+    table: dict[str, Any] = json.loads(text)
+    return table
 
 
 def probe(value: object, *, use_dill: bool) -> None:
@@ -230,6 +251,8 @@ def _write_fully(fd: int, view: memoryview, offset: int, hasher: Any) -> None:
 
 
 def _map_buffers(path: Path, size: int) -> memoryview:
+    if size == 0 and not path.exists():
+        return memoryview(bytearray())  # written without buffers
     with open(path, "rb") as file:
         actual = os.fstat(file.fileno()).st_size
         if actual != size:
