@@ -12,9 +12,14 @@ import json
 import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import kale_like
+from kale_like.backends.local import warm
+from kale_like.errors import DamagedData
+from kale_like.marshal import MarshalContext, load_group, save_group
+from kale_like.runtime import procs
 
 from .proc_harness import cli, entries, outputs, warnings_in, write_notebook
 
@@ -51,6 +56,35 @@ def test_live_output_file_only_for_steps_that_print(tmp_path: Path, printer: str
     assert live == {"cell_1": False, "cell_2": True, "cell_3": False}
     assert [(e["step"], e["text"]) for e in events if e["type"] == "output"] == [("cell_2", "hello\n")]
     assert outputs(tmp_path / "o.ipynb") == ["", "hello\n", ""]
+
+
+def _parked_session(notebook) -> tuple[int, list[int]]:
+    """The parked warm parent's pid and the live processes of its session (it stays parked)."""
+    zygote = warm.claim(notebook)
+    assert zygote is not None
+    members = procs.session_members(zygote.pid)
+    warm.park(notebook, zygote)
+    return zygote.pid, members
+
+
+def test_a_reused_warm_parent_keeps_no_spare_between_runs(tmp_path: Path) -> None:
+    # Each step process is forked one request ahead; the one forked after the last step
+    # must end with the run, and a parked parent must serve the next run from scratch.
+    nb = write_notebook(tmp_path / "nb.ipynb", "x = 1", "y = x + 1", "print(y)")
+    notebook = kale_like.plan(str(nb)).notebook
+    try:
+        for attempt in range(3):
+            result = kale_like.run(str(nb), split="cells", cache=False, workdir=str(tmp_path / "w"),
+                                   out=str(tmp_path / "o.ipynb"))
+            assert result.ok, result.failure
+            assert outputs(tmp_path / "o.ipynb") == ["", "", "2\n"]
+            pid, members = _parked_session(notebook)
+            assert members == [pid], attempt  # only the idle parent: no spare, no step
+            if attempt == 0:
+                first = pid
+        assert pid == first  # the same warm parent served every run
+    finally:
+        warm.discard(notebook)
 
 
 def test_inputs_written_in_this_run_are_trusted_cached_ones_are_verified(tmp_path: Path) -> None:
@@ -95,3 +129,26 @@ def test_an_entry_a_crash_left_half_written_is_recomputed(tmp_path: Path, cut: l
     again = cli(*args)
     assert again.returncode == 0 and warnings_in(again.stderr) == []
     assert "2 steps done" in again.stderr
+
+
+@pytest.mark.parametrize("values", [{"x": 1}, {"s": "text", "n": None}, {"t": (1, 2.5, "a")}, {"big": 10**40}])
+def test_a_small_value_is_saved_as_two_files_and_still_checked(tmp_path: Path, values: dict) -> None:
+    group = tmp_path / "g"
+    save_group(group, values, MarshalContext("s", {}))
+    assert sorted(p.name for p in group.iterdir()) == ["meta.json", "values.pkl"]
+    assert load_group(group) == values == load_group(group, verify=False)
+    (group / "buffers.bin").write_bytes(b"")  # a file slipped in where none was written
+    with pytest.raises(DamagedData, match="buffers.bin"):
+        load_group(group)
+    (group / "buffers.bin").unlink()
+    (group / "values.pkl").write_bytes(b"")
+    with pytest.raises(DamagedData, match="values.pkl"):
+        load_group(group)
+
+
+def test_arrays_still_get_their_buffer_file(tmp_path: Path) -> None:
+    group = tmp_path / "g"
+    save_group(group, {"a": np.arange(100_000.0), "n": 3}, MarshalContext("s", {}))
+    assert sorted(p.name for p in group.iterdir()) == ["buffers.bin", "layout.json", "meta.json", "values.pkl"]
+    loaded = load_group(group, verify=False)
+    assert loaded["n"] == 3 and float(loaded["a"][99_999]) == 99_999.0
