@@ -14,6 +14,7 @@ import random
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import asdict
 
 from ..errors import DamagedData, KaleLikeError, NoSpace, is_no_space
@@ -33,8 +34,10 @@ EVERYTHING = "__everything__"
 HISTORY_KEY = "__history__"
 
 
-def run_spec_file(spec_path: str) -> None:
-    """Process entry point: everything goes to the report; nothing escapes as a traceback."""
+def run_spec_file(spec_path: str, on_reported: Callable[[], None] | None = None) -> None:
+    """Process entry point: everything goes to the report; nothing escapes as a traceback.
+
+    ``on_reported`` is called once the report is written: what remains is only exiting."""
     with open(spec_path, "rb") as handle:
         spec: StepSpec = pickle.load(handle)
     started = time.perf_counter()
@@ -53,6 +56,8 @@ def run_spec_file(spec_path: str) -> None:
     except OSError as exc:
         os._exit(EXIT_NO_SPACE if is_no_space(exc) else 1)
     sys.stdout.flush()
+    if on_reported is not None:
+        on_reported()
     os._exit(0)
 
 

@@ -3,7 +3,9 @@ forks one child per step on request. This is what keeps the per-step cost at a
 fork plus the step's own work, however many steps there are.
 
 Protocol, one JSON object per line: the runner writes ``{"spec": PATH}`` to our
-stdin; we answer ``{"spec": PATH, "pid": N}`` when the child has it and
+stdin; we answer ``{"spec": PATH, "pid": N}`` when the child has it,
+``{"pid": N, "reported": true}`` once it has written its report (its process is then
+only going away: the runner need not wait for that to start the next step) and
 ``{"pid": N, "status": CODE}`` when it exits. EOF on stdin means the runner is done
 with us, or gone: we kill every process of our session and exit (see ``procs``).
 """
@@ -134,9 +136,11 @@ class _Server:
         signal.signal(signal.SIGCHLD, lambda signum, frame: None)
         self.spare: tuple[int, int] | None = None  # (pid, write end of its pipe)
         self.unasked: set[int] = set()  # forked, never handed a step: their exits are not reported
+        self.reports: dict[int, int] = {}  # read end of a child's "reported" pipe -> its pid
+        self.selector = selectors.DefaultSelector()
 
     def serve(self) -> None:
-        selector = selectors.DefaultSelector()
+        selector = self.selector
         selector.register(0, selectors.EVENT_READ)
         selector.register(self.wake_r, selectors.EVENT_READ)
         pending = b""
@@ -145,6 +149,9 @@ class _Server:
                 if key.fd == self.wake_r:
                     os.read(self.wake_r, 4096)
                     self.reap()
+                    continue
+                if key.fd in self.reports:
+                    self.reported(key.fd)
                     continue
                 chunk = os.read(0, 65536)
                 if not chunk:
@@ -174,6 +181,15 @@ class _Server:
                 continue
             self.protocol.write(json.dumps({"pid": pid, "status": os.waitstatus_to_exitcode(status)}) + "\n")
 
+    def reported(self, fd: int) -> None:
+        """A child wrote its report (one byte on its pipe), or died before (end of file)."""
+        pid = self.reports.pop(fd)
+        self.selector.unregister(fd)
+        done = os.read(fd, 1)
+        os.close(fd)
+        if done:
+            self.protocol.write(json.dumps({"pid": pid, "reported": True}) + "\n")
+
     def start(self, spec_path: str) -> None:
         """Hand ``spec_path`` to the spare (forked now if there is none), then fork the next."""
         for attempt in range(2):
@@ -195,9 +211,13 @@ class _Server:
     def _fork(self) -> tuple[int, int]:
         parent = os.getpid()
         request, feed = os.pipe()
+        done_r, done_w = os.pipe()
         pid = os.fork()
         if pid == 0:
             os.close(feed)
+            os.close(done_r)
+            for fd in self.reports:  # other steps' pipes
+                os.close(fd)
             os.setpgid(0, 0)  # the step's own group: a timeout kills it with its children
             procs.die_with_parent(parent)
             signal.set_wakeup_fd(-1)
@@ -210,15 +230,26 @@ class _Server:
                 os._exit(0)  # the warm parent is gone, or never needed us
             from .child import run_spec_file
 
-            run_spec_file(spec_path)
+            run_spec_file(spec_path, on_reported=lambda: _say_reported(done_w))
             os._exit(0)
         os.close(request)
+        os.close(done_w)
+        self.reports[done_r] = pid
+        self.selector.register(done_r, selectors.EVENT_READ)
         self.unasked.add(pid)
         try:
             os.setpgid(pid, pid)  # also here, so the group exists before the runner hears of the pid
         except OSError:
             pass  # the child did it first (or already exited)
         return pid, feed
+
+
+def _say_reported(fd: int) -> None:
+    try:
+        os.write(fd, b"r")
+        os.close(fd)
+    except OSError:
+        pass  # the warm parent is gone: the exit will not be heard either
 
 
 def _await_request(fd: int) -> str | None:

@@ -87,6 +87,43 @@ def test_a_reused_warm_parent_keeps_no_spare_between_runs(tmp_path: Path) -> Non
         warm.discard(notebook)
 
 
+def _events_until_exit(zygote, pid: int | None = None) -> list[dict]:
+    seen: list[dict] = []
+    while not any("status" in e and e.get("pid") == pid for e in seen):
+        event = zygote.events.get(timeout=60)
+        seen.append(event)
+        pid = pid or event.get("pid")
+    return seen
+
+
+@pytest.mark.parametrize("cell,ok", [("x = 1", True), ("x = 1 / 0", False), ("import os\nx = os.getpid()", True)])
+def test_the_warm_parent_says_reported_before_the_exit(tmp_path: Path, cell: str, ok: bool) -> None:
+    # The runner moves on at "reported" (the report is on disk; the process is only going
+    # away) and ignores the exit that follows; both come, in this order, for every step.
+    from kale_like.backends.local.zygote_client import Zygote
+    from kale_like.runtime.cells import StepCell
+    from kale_like.runtime.spec import StepSpec
+
+    zygote = Zygote([], str(tmp_path / "zygote.log"), str(tmp_path))
+    try:
+        for n in range(3):  # the first from a fresh fork, the next from spares
+            folder = tmp_path / f"e{n}"
+            folder.mkdir()
+            spec = StepSpec(step=f"s{n}", cells=(StepCell(0, cell, cell),), prelude=(), shared_cells=(), inputs={},
+                            outputs=("x",), output_dir=str(folder / "values"), result_path=str(folder / "report.json"),
+                            workdir=str(tmp_path), execution_counts={0: 1}, cell_sources={})
+            (folder / "spec.pkl").write_bytes(pickle.dumps(spec))
+            zygote.start(str(folder / "spec.pkl"))
+            events = _events_until_exit(zygote)
+            pid = events[0]["pid"]
+            assert events == [{"spec": str(folder / "spec.pkl"), "pid": pid}, {"pid": pid, "reported": True},
+                              {"pid": pid, "status": 0}]
+            assert json.loads((folder / "report.json").read_text())["ok"] is ok
+    finally:
+        zygote.kill_all()
+        zygote.close()
+
+
 def test_inputs_written_in_this_run_are_trusted_cached_ones_are_verified(tmp_path: Path) -> None:
     nb = write_notebook(tmp_path / "nb.ipynb", "a = 1", "b = a + 1", "c = b + a", "print(c)")
     workdir = tmp_path / "w"

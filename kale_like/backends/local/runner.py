@@ -67,6 +67,7 @@ class LocalRun(PlanRun):
         self.requeued: set[str] = set()    # steps re-run after such a recompute (once each)
         self.fresh: set[str] = set()       # steps that ran and finished well in this run
         self._last_reader: dict[str, int] | None = None  # variable -> last first_cell reading it
+        self.settled: set[int] = set()  # step processes handled at their report, exit still to come
 
     # --- setup ---------------------------------------------------------------------------
     def _shared(self, step: Step) -> tuple[StepCell, ...]:
@@ -242,10 +243,21 @@ class LocalRun(PlanRun):
             if run.pid in early_exits:
                 self._exited(running, by_pid, run.pid, early_exits.pop(run.pid))
         elif "pid" in event:
-            if event["pid"] in by_pid:
-                self._exited(running, by_pid, event["pid"], event["status"])
+            pid = event["pid"]
+            if event.get("reported"):
+                # The report is written and the process is only going away: the step is
+                # over for the schedule. Its exit, which follows, is then ignored.
+                self.settled.add(pid)
+                status = 0
+            elif pid in self.settled:
+                self.settled.discard(pid)
+                return
             else:
-                early_exits[event["pid"]] = event["status"]
+                status = event["status"]
+            if pid in by_pid:
+                self._exited(running, by_pid, pid, status)
+            else:
+                early_exits[pid] = status
         elif "zygote_exited" in event:
             for run in list(running.values()):
                 self._fail(run.step, RunError("the step's parent process died unexpectedly"))
