@@ -83,11 +83,14 @@ def test_a_3000_step_cells_chain_compiles_with_the_kfp_compiler(tmp_path):
     path = tmp_path / "chain.ipynb"
     nbformat.write(build_notebook(*_chain_cells(CHAIN)), path)
     out = tmp_path / "chain.yaml"
-    result = subprocess.run([sys.executable, "-m", "kale_like", "compile", str(path), "--split", "cells",
-                             "-o", str(out)], capture_output=True, text=True, timeout=1800)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert f"{CHAIN} components compiled" in result.stdout + result.stderr
-    _assert_types(out)
+    try:
+        result = subprocess.run([sys.executable, "-m", "kale_like", "compile", str(path), "--split", "cells",
+                                 "-o", str(out)], capture_output=True, text=True, timeout=1800)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert f"{CHAIN} components compiled" in result.stdout + result.stderr
+        _assert_types(out)
+    finally:
+        out.unlink(missing_ok=True)  # a few hundred megabytes: not left for pytest's kept temp folders
 
 
 def _assert_types(out: Path) -> None:
