@@ -8,6 +8,6 @@ extra to install when it is missing.
 from __future__ import annotations
 
 ENGINE_NAME = "kale_like"
-ENTRY_POINT = "kale_like.papermill.engine:KaleLikeEngine"
+ENTRY_POINT = "kale_like.papermill._engine:KaleLikeEngine"
 
 __all__ = ["ENGINE_NAME", "ENTRY_POINT"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata as metadata
+import subprocess
 import sys
 
 import pytest
@@ -44,3 +45,22 @@ def test_installed_metadata_resolves_the_engine():
     engines = PapermillEngines()
     engines.register_entry_points()
     assert engines.get_engine(ENGINE_NAME) is _load(ENTRY_POINT)
+
+
+IMPORT_ORDERS = {
+    "the engine first": "from kale_like.papermill.engine import KaleLikeEngine\nimport papermill.engines as pe",
+    "papermill first": "import papermill.engines as pe\nfrom kale_like.papermill.engine import KaleLikeEngine",
+    "papermill's execute first": "import papermill\nimport papermill.engines as pe\n"
+                                 "from kale_like.papermill.engine import KaleLikeEngine",
+    "the package first": "import kale_like.papermill\nfrom kale_like.papermill.engine import KaleLikeEngine\n"
+                         "import papermill.engines as pe",
+}
+
+
+@pytest.mark.parametrize("order", sorted(IMPORT_ORDERS))
+def test_engine_imports_in_any_order(order):
+    """papermill loads entry points while ``papermill.engines`` imports; importing our engine module first
+    once handed it a half-made module (AttributeError from papermill's entry-point loader)."""
+    code = IMPORT_ORDERS[order] + "\nassert pe.papermill_engines.get_engine('kale_like') is KaleLikeEngine\n"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
