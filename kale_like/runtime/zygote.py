@@ -204,9 +204,12 @@ class _Server:
                 os.close(feed)
             if handed or attempt == 1:  # twice dead: reported as this step's process dying
                 self.unasked.discard(pid)
-                self.protocol.write(json.dumps({"spec": spec_path, "pid": pid}) + "\n")
                 break
+        # The next spare exists before the runner hears of this step: the runner cannot
+        # finish the run (and stop what is left of it) before this fork is done, so no
+        # spare is ever forked after the end of a run.
         self.spare = self._fork()
+        self.protocol.write(json.dumps({"spec": spec_path, "pid": pid}) + "\n")
 
     def _fork(self) -> tuple[int, int]:
         parent = os.getpid()
