@@ -68,6 +68,7 @@ class LocalRun(PlanRun):
         self.fresh: set[str] = set()       # steps that ran and finished well in this run
         self._last_reader: dict[str, int] | None = None  # variable -> last first_cell reading it
         self.settled: set[int] = set()  # step processes handled at their report, exit still to come
+        self.unsealed: dict[str, bytes | None] = {}  # finished well, sealed once the next steps are out
 
     # --- setup ---------------------------------------------------------------------------
     def _shared(self, step: Step) -> tuple[StepCell, ...]:
@@ -143,13 +144,20 @@ class LocalRun(PlanRun):
         early_exits: dict[int, int] = {}
         while True:
             if self._cancelled():
+                self._seal_finished()
                 self._cancel_all(running, self.ready.waiting(), self.zygote)
                 return
             self._start_ready(running)
+            self._seal_finished()  # after the launches: sealing is not on the way from one step to the next
             if not running:
                 break
             self._wait(self.zygote, running, by_pid, early_exits)
         self._skip_rest(self.ready.waiting())  # upstream failed, or the run stopped at a failure
+
+    def _seal_finished(self) -> None:
+        for name, data in self.unsealed.items():
+            seal(self.workdir, self.keys[name], data)
+        self.unsealed.clear()
 
     def _start_ready(self, running: dict[str, _Running]) -> None:
         held: list[str] = []
@@ -317,6 +325,7 @@ class LocalRun(PlanRun):
             self._set(producer, StepState.WAITING, 0.0)
             self.missed.add(producer)
             self.fresh.discard(producer)
+            self.unsealed.pop(producer, None)
             self.ready.undone(producer)
             self.ready.push_back(producer)
         self.requeued.add(step)
@@ -345,7 +354,7 @@ class LocalRun(PlanRun):
             self.emit(NoticeEvent(unpredicted_message(name, missed), "warning").to_json())
         if report.get("ok"):
             if forced_state is None:
-                seal(self.workdir, self.keys[name], data)
+                self.unsealed[name] = data
                 self.fresh.add(name)
             self.ready.done(name)
             self._set(name, forced_state or StepState.SUCCEEDED, elapsed)
