@@ -9,9 +9,11 @@ cache miss, since nothing is fsynced.
 from __future__ import annotations
 
 import json
+import os
 import pickle
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -87,6 +89,20 @@ def test_a_reused_warm_parent_keeps_no_spare_between_runs(tmp_path: Path) -> Non
         warm.discard(notebook)
 
 
+def test_the_warm_parents_rehearsal_leaves_nothing_in_a_step(tmp_path: Path) -> None:
+    # The warm parent runs a step's own paths (and an empty cell) before forking: no
+    # name, output history or execution count of that may reach a step.
+    probe = "print(sorted(n for n in globals() if not n.startswith('_')), dict(Out), repr(_))"
+    nb = write_notebook(tmp_path / "nb.ipynb", "a = 1", probe)
+    result = cli("run", str(nb), "--split", "cells", "--workdir", str(tmp_path / "w"),
+                 "--out", str(tmp_path / "o.ipynb"))
+    assert result.returncode == 0, result.stderr
+    names = ['In', 'Out', 'a', 'exit', 'get_ipython', 'open', 'quit']
+    assert outputs(tmp_path / "o.ipynb") == ["", f"{names} {{}} ''\n"]
+    counts = [c.execution_count for c in nbformat.read(str(tmp_path / "o.ipynb"), 4).cells]
+    assert counts == [1, 2]
+
+
 def _events_until_exit(zygote, pid: int | None = None) -> list[dict]:
     seen: list[dict] = []
     while not any("status" in e and e.get("pid") == pid for e in seen):
@@ -122,6 +138,30 @@ def test_the_warm_parent_says_reported_before_the_exit(tmp_path: Path, cell: str
     finally:
         zygote.kill_all()
         zygote.close()
+
+
+def test_events_about_an_earlier_runs_step_are_ignored(tmp_path: Path) -> None:
+    # A reused warm parent may still tell of the last step of the run before (its exit
+    # comes after its report, and the runner moved on at the report). If a step of this
+    # run then got the same pid, that stale exit must not end it.
+    import queue
+    from types import SimpleNamespace
+
+    from kale_like.backends import RunOptions
+    from kale_like.backends.local.cache import entry_dir
+    from kale_like.backends.local.runner import LocalRun, _Running
+
+    nb = write_notebook(tmp_path / "nb.ipynb", "x = 1", "print(x)")
+    run = LocalRun(kale_like.plan(str(nb), "cells"), RunOptions(workdir=str(tmp_path / "w")), lambda event: None)
+    zygote = SimpleNamespace(events=queue.Queue())
+    running = {"cell_1": _Running(step="cell_1", key="k1", started=0.0)}
+    by_pid: dict[int, _Running] = {}
+    for event in ({"pid": 4242, "reported": True}, {"pid": 4242, "status": 0},
+                  {"spec": os.path.join(entry_dir(run.workdir, "k1"), "spec.pkl"), "pid": 4242}):
+        zygote.events.put(event)
+        run._wait(zygote, running, by_pid)  # type: ignore[arg-type]
+    assert list(running) == ["cell_1"] and by_pid == {4242: running["cell_1"]}
+    assert run.states["cell_1"].value == "waiting" and run.error is None
 
 
 def test_inputs_written_in_this_run_are_trusted_cached_ones_are_verified(tmp_path: Path) -> None:

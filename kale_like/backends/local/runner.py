@@ -141,7 +141,6 @@ class LocalRun(PlanRun):
         """
         running: dict[str, _Running] = {}
         by_pid: dict[int, _Running] = {}
-        early_exits: dict[int, int] = {}
         while True:
             if self._cancelled():
                 self._seal_finished()
@@ -151,7 +150,7 @@ class LocalRun(PlanRun):
             self._seal_finished()  # after the launches: sealing is not on the way from one step to the next
             if not running:
                 break
-            self._wait(self.zygote, running, by_pid, early_exits)
+            self._wait(self.zygote, running, by_pid)
         self._skip_rest(self.ready.waiting())  # upstream failed, or the run stopped at a failure
 
     def _seal_finished(self) -> None:
@@ -232,8 +231,7 @@ class LocalRun(PlanRun):
 
         return {i: to_python(self.plan.notebook.cells[i].source) for i in {s.cell_index for s in step.prelude}}
 
-    def _wait(self, zygote: Zygote | None, running: dict[str, _Running], by_pid: dict[int, _Running],
-              early_exits: dict[int, int]) -> None:
+    def _wait(self, zygote: Zygote | None, running: dict[str, _Running], by_pid: dict[int, _Running]) -> None:
         assert zygote is not None
         for each in running.values():
             self._forward_output(each)
@@ -248,24 +246,19 @@ class LocalRun(PlanRun):
                 return
             run.pid = event["pid"]
             by_pid[run.pid] = run
-            if run.pid in early_exits:
-                self._exited(running, by_pid, run.pid, early_exits.pop(run.pid))
         elif "pid" in event:
+            # The warm parent announces a step (above) before anything else about it, so a
+            # pid not announced in this run is an earlier run's (a reused warm parent): not ours.
             pid = event["pid"]
-            if event.get("reported"):
+            if event.get("reported") and pid in by_pid:
                 # The report is written and the process is only going away: the step is
                 # over for the schedule. Its exit, which follows, is then ignored.
                 self.settled.add(pid)
-                status = 0
+                self._exited(running, by_pid, pid, 0)
             elif pid in self.settled:
                 self.settled.discard(pid)
-                return
-            else:
-                status = event["status"]
-            if pid in by_pid:
-                self._exited(running, by_pid, pid, status)
-            else:
-                early_exits[pid] = status
+            elif pid in by_pid and "status" in event:
+                self._exited(running, by_pid, pid, event["status"])
         elif "zygote_exited" in event:
             for run in list(running.values()):
                 self._fail(run.step, RunError("the step's parent process died unexpectedly"))
