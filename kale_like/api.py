@@ -12,6 +12,7 @@ from .contract import RunError
 from .errors import KaleLikeError, Location, UndefinedNameError
 from .notebook import Notebook, load_notebook
 from .notebook.reader import notebook_from_data
+from .pipeline import Step
 
 
 def plan(path: str | os.PathLike, split: str = "auto", parameters: dict | None = None) -> Plan:
@@ -124,7 +125,7 @@ def run(path: str | os.PathLike, *, out: str | None = None, split: str = "auto",
     return replace(result, failure=locate_error(result.failure, found))
 
 
-def _settings(step) -> dict[str, Any]:
+def _settings(step: Step) -> dict[str, Any]:
     s = step.settings
     return {"image": s.image, "limits": dict(s.limits), "requests": dict(s.requests), "cache": s.cache,
             "retries": s.retries, "timeout": s.timeout, "env": dict(s.env),

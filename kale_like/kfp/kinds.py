@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable, Iterator
 from typing import Mapping
 
 from ..analysis.cells import CellAnalysis
@@ -67,7 +68,7 @@ class ArtifactTypes:
         return kinds
 
 
-def _assignments(stmt: ast.stmt):
+def _assignments(stmt: ast.stmt) -> Iterator[tuple[str, ast.expr]]:
     """(target name, value expression) pairs an assignment statement binds."""
     if isinstance(stmt, ast.Assign):
         for target in stmt.targets:
@@ -76,7 +77,7 @@ def _assignments(stmt: ast.stmt):
         yield from _unpack(stmt.target, stmt.value)
 
 
-def _unpack(target: ast.AST, value: ast.AST):
+def _unpack(target: ast.AST, value: ast.expr) -> Iterator[tuple[str, ast.expr]]:
     if isinstance(target, ast.Name):
         yield target.id, value
     elif isinstance(target, (ast.Tuple, ast.List)):
@@ -86,15 +87,17 @@ def _unpack(target: ast.AST, value: ast.AST):
 
 
 _OPERATORS = (ast.BinOp, ast.Compare, ast.UnaryOp)
+# The kind of a variable assigned earlier, by name (None when unknown).
+Known = Callable[[str], str | None]
 
 
-def _kind(value: ast.AST, ctx: ImportContext, known) -> str:
+def _kind(value: ast.expr, ctx: ImportContext, known: Known) -> str:
     if isinstance(value, _OPERATORS):
         return DATASET if any(_operand_kind(p, ctx, known) == DATASET for p in _operands(value)) else ARTIFACT
     return _operand_kind(value, ctx, known)
 
 
-def _operands(value: ast.AST):
+def _operands(value: ast.expr) -> Iterator[ast.expr]:
     """The operands of an arithmetic or comparison expression, through nested operators,
     without recursion (``a + b + … + z`` nests one BinOp per term)."""
     todo = [value]
@@ -110,7 +113,7 @@ def _operands(value: ast.AST):
             yield node
 
 
-def _operand_kind(value: ast.AST, ctx: ImportContext, known) -> str:
+def _operand_kind(value: ast.expr, ctx: ImportContext, known: Known) -> str:
     calls, node = [], value
     while isinstance(node, (ast.Call, ast.Attribute, ast.Subscript)):
         if isinstance(node, ast.Call):
