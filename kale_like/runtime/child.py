@@ -35,11 +35,15 @@ HISTORY_KEY = "__history__"
 
 
 def run_spec_file(spec_path: str, on_reported: Callable[[], None] | None = None) -> None:
+    """:func:`run_spec` of the spec pickled in ``spec_path``."""
+    with open(spec_path, "rb") as handle:
+        run_spec(pickle.load(handle), on_reported)
+
+
+def run_spec(spec: StepSpec, on_reported: Callable[[], None] | None = None) -> None:
     """Process entry point: everything goes to the report; nothing escapes as a traceback.
 
     ``on_reported`` is called once the report is written: what remains is only exiting."""
-    with open(spec_path, "rb") as handle:
-        spec: StepSpec = pickle.load(handle)
     started = time.perf_counter()
     try:
         limit_memory(spec.memory_limit)

@@ -3,7 +3,8 @@ forks one child per step on request. This is what keeps the per-step cost at a
 fork plus the step's own work, however many steps there are.
 
 Protocol, one JSON object per line: the runner writes ``{"spec": PATH}`` to our
-stdin; we answer ``{"spec": PATH, "pid": N}`` when the child has it,
+stdin (with ``"data"``: the pickled spec in base64, which the step then need not read
+from PATH); we answer ``{"spec": PATH, "pid": N}`` when the child has it,
 ``{"pid": N, "reported": true}`` once it has written its report (its process is then
 only going away: the runner need not wait for that to start the next step) and
 ``{"pid": N, "status": CODE}`` when it exits. EOF on stdin means the runner is done
@@ -12,8 +13,10 @@ with us, or gone: we kill every process of our session and exit (see ``procs``).
 from __future__ import annotations
 
 import importlib
+import base64
 import json
 import os
+import pickle
 import selectors
 import signal
 import sys
@@ -155,8 +158,11 @@ class _Server:
                     os.read(self.wake_r, 4096)
                     self.reap()
                     continue
-                if key.fd in self.reports:
-                    self.reported(key.fd)
+                if key.fd != 0:
+                    # A step's "reported" pipe, unless reaping already closed it in this
+                    # round (its number may even be a newer pipe's: the pid tells).
+                    if self.reports.get(key.fd) == key.data:
+                        self.reported(key.fd)
                     continue
                 chunk = os.read(0, 65536)
                 if not chunk:
@@ -167,7 +173,8 @@ class _Server:
                 pending += chunk
                 while b"\n" in pending:
                     line, pending = pending.split(b"\n", 1)
-                    self.start(json.loads(line)["spec"])
+                    request = json.loads(line)
+                    self.start(request["spec"], request.get("data"))
             self.reap()
 
     def reap(self) -> None:
@@ -178,6 +185,9 @@ class _Server:
                 return
             if pid == 0:
                 return
+            fd = next((f for f, owner in self.reports.items() if owner == pid), None)
+            if fd is not None:  # its "reported" first, whichever woke us first
+                self.reported(fd)
             if pid in self.unasked:  # a spare that never had a step: nobody asked about it
                 self.unasked.discard(pid)
                 if self.spare is not None and pid == self.spare[0]:
@@ -190,18 +200,23 @@ class _Server:
         """A child wrote its report (one byte on its pipe), or died before (end of file)."""
         pid = self.reports.pop(fd)
         self.selector.unregister(fd)
-        done = os.read(fd, 1)
+        os.set_blocking(fd, False)  # read at reaping time too: the byte is there, or never will be
+        try:
+            done = os.read(fd, 1)
+        except BlockingIOError:
+            done = b""
         os.close(fd)
         if done:
             self.protocol.write(json.dumps({"pid": pid, "reported": True}) + "\n")
 
-    def start(self, spec_path: str) -> None:
-        """Hand ``spec_path`` to the spare (forked now if there is none), then fork the next."""
+    def start(self, spec_path: str, data: str | None = None) -> None:
+        """Hand the spec to the spare (forked now if there is none), then fork the next."""
+        payload = b"P" + base64.b64decode(data) if data else b"F" + spec_path.encode()
         for attempt in range(2):
             pid, feed = self.spare or self._fork()
             self.spare = None
             try:
-                os.write(feed, spec_path.encode() + b"\n")
+                _write_all(feed, payload)
                 handed = True
             except OSError:  # the spare died unasked (killed with a finished run's strays)
                 handed = False
@@ -233,17 +248,23 @@ class _Server:
             os.close(self.wake_r)
             os.close(self.wake_w)
             self.protocol.close()
-            spec_path = _await_request(request)
-            if spec_path is None:
+            payload = _await_request(request)
+            if not payload:
                 os._exit(0)  # the warm parent is gone, or never needed us
-            from .child import run_spec_file
+            from .child import run_spec, run_spec_file
 
-            run_spec_file(spec_path, on_reported=lambda: _say_reported(done_w))
+            def reported() -> None:
+                _say_reported(done_w)
+
+            if payload[:1] == b"P":
+                run_spec(pickle.loads(payload[1:]), on_reported=reported)
+            else:
+                run_spec_file(payload[1:].decode(), on_reported=reported)
             os._exit(0)
         os.close(request)
         os.close(done_w)
         self.reports[done_r] = pid
-        self.selector.register(done_r, selectors.EVENT_READ)
+        self.selector.register(done_r, selectors.EVENT_READ, data=pid)
         self.unasked.add(pid)
         try:
             os.setpgid(pid, pid)  # also here, so the group exists before the runner hears of the pid
@@ -260,16 +281,20 @@ def _say_reported(fd: int) -> None:
         pass  # the warm parent is gone: the exit will not be heard either
 
 
-def _await_request(fd: int) -> str | None:
-    """The spec path the warm parent writes (one line), or None at end of file."""
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            return None
-        data += chunk
+def _await_request(fd: int) -> bytes:
+    """What the warm parent hands this process (all it writes before closing the pipe):
+    ``P`` and a pickled spec, or ``F`` and the path of one; empty if it closed unasked."""
+    chunks = []
+    while chunk := os.read(fd, 1 << 16):
+        chunks.append(chunk)
     os.close(fd)
-    return data[:-1].decode()
+    return b"".join(chunks)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 if __name__ == "__main__":

@@ -212,9 +212,10 @@ class LocalRun(PlanRun):
             assigned_cells=dict(step.output_cells), live_output=live_path(folder),
             memory_limit=dict(step.settings.limits).get("memory"))
         spec_path = os.path.join(folder, "spec.pkl")
-        with open(spec_path, "wb") as handle:
-            pickle.dump(spec, handle)
-        zygote.start(spec_path)
+        data = pickle.dumps(spec)
+        zygote.start(spec_path, data)  # the step gets it through the pipe, at once
+        with open(spec_path, "wb") as handle:  # and the entry keeps it, written while the step runs
+            handle.write(data)
         self.started[name] = time.perf_counter()
         self._set(name, StepState.RUNNING, 0.0)
         return _Running(step=name, key=key, started=time.perf_counter(), tail=LiveTail(live_path(folder)))

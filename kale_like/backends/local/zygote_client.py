@@ -9,6 +9,7 @@ from run threads that end while the parked parent should live on.
 from __future__ import annotations
 
 import atexit
+import base64
 import json
 import os
 import queue
@@ -60,9 +61,13 @@ class Zygote:
             except queue.Empty:
                 return
 
-    def start(self, spec_path: str) -> None:
+    def start(self, spec_path: str, data: bytes | None = None) -> None:
+        """Run the spec at ``spec_path``; ``data``: its pickled bytes, handed over directly."""
         assert self._process.stdin is not None
-        self._process.stdin.write(json.dumps({"spec": spec_path}) + "\n")
+        request = {"spec": spec_path}
+        if data is not None:
+            request["data"] = base64.b64encode(data).decode("ascii")
+        self._process.stdin.write(json.dumps(request) + "\n")
         self._process.stdin.flush()
 
     @staticmethod
