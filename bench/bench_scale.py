@@ -44,7 +44,9 @@ before this work and after:
      5000           99.03    19.8    14.8             41.91     8.4     9.2
      5000 cached     7.87     1.6     1.0              2.10     0.4     0.4
 
-(5,000 steps on a quieter machine: 31.5 s, 6.3 ms and 8.6 ms of CPU per step.)
+Later runs of this code swing with the neighbours: 5,000 steps in 31.5 s (6.3 ms, 8.6 ms
+of CPU per step) with the load average near 1.5, 36 to 47 s (8.5 to 10.4 ms of CPU per
+step) with it between 2.3 and 3.3. CPU per step is the figure to compare.
 
 Two things of this machine weigh on it and are not kale_like's: page faults of the
 forked step (copy-on-write; about 1,200 per step), and file creation on ext4 without a
