@@ -231,36 +231,46 @@ class _Server:
         self.spare = self._fork()
         self.protocol.write(json.dumps({"spec": spec_path, "pid": pid}) + "\n")
 
+    def _child(self, parent: int, request: int, feed: int, done_r: int, done_w: int) -> None:
+        """The forked process: wait for a spec, run it, exit (it never returns normally)."""
+        os.close(feed)
+        os.close(done_r)
+        for fd in self.reports:  # other steps' pipes
+            os.close(fd)
+        os.setpgid(0, 0)  # the step's own group: a timeout kills it with its children
+        procs.die_with_parent(parent)
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.close(self.wake_r)
+        os.close(self.wake_w)
+        self.protocol.close()
+        payload = _await_request(request)
+        if not payload:
+            os._exit(0)  # the warm parent is gone, or never needed us
+        from .child import run_spec, run_spec_file
+
+        def reported() -> None:
+            _say_reported(done_w)
+
+        if payload[:1] == b"P":
+            run_spec(pickle.loads(payload[1:]), on_reported=reported)
+        else:
+            run_spec_file(payload[1:].decode(), on_reported=reported)
+        os._exit(0)
+
     def _fork(self) -> tuple[int, int]:
         parent = os.getpid()
         request, feed = os.pipe()
         done_r, done_w = os.pipe()
         pid = os.fork()
         if pid == 0:
-            os.close(feed)
-            os.close(done_r)
-            for fd in self.reports:  # other steps' pipes
-                os.close(fd)
-            os.setpgid(0, 0)  # the step's own group: a timeout kills it with its children
-            procs.die_with_parent(parent)
-            signal.set_wakeup_fd(-1)
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            os.close(self.wake_r)
-            os.close(self.wake_w)
-            self.protocol.close()
-            payload = _await_request(request)
-            if not payload:
-                os._exit(0)  # the warm parent is gone, or never needed us
-            from .child import run_spec, run_spec_file
+            try:
+                self._child(parent, request, feed, done_r, done_w)
+            except BaseException:  # noqa: BLE001 - never unwind into the warm parent's loop
+                import traceback
 
-            def reported() -> None:
-                _say_reported(done_w)
-
-            if payload[:1] == b"P":
-                run_spec(pickle.loads(payload[1:]), on_reported=reported)
-            else:
-                run_spec_file(payload[1:].decode(), on_reported=reported)
-            os._exit(0)
+                traceback.print_exc()  # to the warm parent's log
+            os._exit(1)
         os.close(request)
         os.close(done_w)
         self.reports[done_r] = pid

@@ -140,6 +140,36 @@ def test_the_warm_parent_says_reported_before_the_exit(tmp_path: Path, cell: str
         zygote.close()
 
 
+def test_a_step_process_that_fails_before_its_report_never_serves_requests(tmp_path: Path) -> None:
+    # A forked process whose spec cannot even be read ends there (status 1, the traceback
+    # in the warm parent's log), never in the warm parent's request loop or exit handlers;
+    # the warm parent goes on serving.
+    from kale_like.backends.local.zygote_client import Zygote
+    from kale_like.runtime.cells import StepCell
+    from kale_like.runtime.spec import StepSpec
+
+    zygote = Zygote([], str(tmp_path / "zygote.log"), str(tmp_path))
+    try:
+        zygote.start(str(tmp_path / "nothing.pkl"), b"not a pickle")
+        broken = _events_until_exit(zygote)
+        assert [sorted(e) for e in broken] == [["pid", "spec"], ["pid", "status"]] and broken[1]["status"] == 1
+        for n in range(3):
+            folder = tmp_path / f"e{n}"
+            folder.mkdir()
+            spec = StepSpec(step=f"s{n}", cells=(StepCell(0, "x = 1", "x = 1"),), prelude=(), shared_cells=(),
+                            inputs={}, outputs=("x",), output_dir=str(folder / "values"),
+                            result_path=str(folder / "report.json"), workdir=str(tmp_path),
+                            execution_counts={0: 1}, cell_sources={})
+            zygote.start(str(folder / "spec.pkl"), pickle.dumps(spec))
+            events = _events_until_exit(zygote)
+            assert events[1] == {"pid": events[0]["pid"], "reported": True}
+            assert json.loads((folder / "report.json").read_text())["ok"] is True
+        assert "UnpicklingError" in (tmp_path / "zygote.log").read_text()
+    finally:
+        zygote.kill_all()
+        zygote.close()
+
+
 def test_events_about_an_earlier_runs_step_are_ignored(tmp_path: Path) -> None:
     # A reused warm parent may still tell of the last step of the run before (its exit
     # comes after its report, and the runner moved on at the report). If a step of this
