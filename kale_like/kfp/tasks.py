@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import PipelineError
+from ..notebook.tag_grammar import GRAMMAR
 from ..pipeline import StepSettings
 
-ACCELERATORS = ("nvidia.com/gpu", "amd.com/gpu")
+ACCELERATORS = GRAMMAR.accelerators
 
 
 def task_settings(task: str, step: str, settings: StepSettings, volumes: tuple[dict[str, Any], ...]) -> tuple[list[str], list[str], bool]:

@@ -62,6 +62,7 @@ class WordRule:
 class Grammar:
     fragments: dict[str, str]
     no_tag: frozenset[str]
+    accelerators: tuple[str, ...]  # the limit: keys that ask for a GPU (KFP's set_accelerator_type)
     words: dict[str, WordRule]
     word_conflict: str
     prefixes: dict[str, PrefixRule]
@@ -89,6 +90,7 @@ def load_grammar(text: str) -> Grammar:
     return Grammar(
         fragments=fragments,
         no_tag=frozenset(raw["no_tag"]),
+        accelerators=tuple(raw["accelerators"]),
         words={w["tag"]: WordRule(w["tag"], w["field"], w["value"], w["repeat"], w["help"]) for w in raw["words"]},
         word_conflict=raw["word_conflict"],
         prefixes={p["prefix"]: _prefix_rule(p, fragments) for p in raw["prefixes"]},

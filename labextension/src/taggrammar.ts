@@ -54,6 +54,7 @@ interface IRawRule extends Omit<ITagRule, 'parts' | 'pattern' | 'repeat'> {
 interface IRawGrammar {
   fragments: Record<string, string>;
   no_tag: string[];
+  accelerators: string[];
   words: Array<Omit<IWordRule, 'repeat'> & { repeat: string }>;
   word_conflict: string;
   prefixes: IRawRule[];
@@ -83,6 +84,9 @@ export const FRAGMENTS: Readonly<Record<string, RegExp>> = Object.fromEntries(
 
 /** Tags that are no tag (Kale's panel leaves `block:` on a cell whose step name was cleared). */
 export const NO_TAG: ReadonlySet<string> = new Set(RAW.no_tag);
+
+/** The `limit:` keys that ask for a GPU (the first is the one the settings dialog offers first). */
+export const GPU_KEYS: ReadonlyArray<string> = RAW.accelerators;
 
 /** Two words setting one field to different values (`imports` and `skip`). */
 export const WORD_CONFLICT = RAW.word_conflict;

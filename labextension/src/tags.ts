@@ -9,6 +9,7 @@
  */
 import {
   FRAGMENTS,
+  GPU_KEYS,
   IWordRule,
   ITagRule,
   NO_TAG,
@@ -19,6 +20,8 @@ import {
   whyInvalid,
   wordFor
 } from './taggrammar';
+
+export { GPU_KEYS };
 
 export type CellRole = 'none' | 'step' | 'imports' | 'functions' | 'parameters' | 'metrics' | 'skip';
 
@@ -35,7 +38,6 @@ export const ROLES: ReadonlyArray<{ role: CellRole; label: string }> = [
 export const STEP_NAME = FRAGMENTS.step_name;
 const QUANTITY = FRAGMENTS.quantity;
 const IMAGE_REF = FRAGMENTS.image_ref;
-export const GPU_KEYS = ['nvidia.com/gpu', 'amd.com/gpu'];
 
 /** Prefixes whose value is a step name (`step:`, `block:`, `prev:`): a bad one gets a one-click fix. */
 const NAMED_PREFIXES = [...TAG_RULES.values()].filter(r => r.field === 'step' || r.field === 'prev').map(r => r.prefix);

@@ -85,11 +85,20 @@ def test_the_panels_cases_are_what_python_reads():
         "tag_cases.json is stale: regenerate it (see this module's docstring)"
 
 
-def test_gpu_keys_are_the_same_on_both_sides():
+def test_gpu_keys_come_from_the_grammar_on_both_sides():
+    """The GPU keys live in tag_grammar.json only: the KFP task settings and the panel read them there."""
+    import json
     import re
 
-    match = re.search(r"const GPU_KEYS = \[([^\]]*)\]", GPU_KEYS_TS.read_text(encoding="utf-8"))
-    assert match and set(re.findall(r"'([^']+)'", match.group(1))) == set(ACCELERATORS)
+    from kale_like.notebook.tag_grammar import GRAMMAR_FILE
+
+    grammar = json.loads((Path(__file__).resolve().parents[2] / "kale_like" / "notebook" / GRAMMAR_FILE)
+                         .read_text(encoding="utf-8"))
+    assert ACCELERATORS == tuple(grammar["accelerators"])
+    sources = {p.name: p.read_text(encoding="utf-8") for p in GPU_KEYS_TS.parent.glob("*.ts*")}
+    spelled = {name for name, text in sources.items() for key in ACCELERATORS if f"'{key}'" in text}
+    assert not spelled, f"GPU keys spelled out in {sorted(spelled)}: take GPU_KEYS from taggrammar.ts"
+    assert re.search(r"GPU_KEYS\b[^=\n]*=\s*RAW\.accelerators", sources["taggrammar.ts"])
 
 
 def test_split_choices_are_the_same_on_both_sides():
