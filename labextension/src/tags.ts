@@ -113,7 +113,10 @@ function readOne(tag: string, into: ICellTags): void {
   const rule = colon < 0 ? undefined : TAG_RULES.get(prefix);
   const valid = rule !== undefined && rule.pattern.test(rest);
   if (rule?.field === 'step' && valid) {
-    into.role = 'step';
+    // A role word on the same cell wins over its step tag, in either order (as the CLI reads it).
+    if (into.role === 'none') {
+      into.role = 'step';
+    }
     into.step = rest;
   } else if (rule?.field === 'prev' && valid) {
     if (!into.prev.includes(rest)) {

@@ -57,6 +57,9 @@ CASES += [
     ["raises-exception"], ["raises-exception", "raises-exception"], ["Raises-Exception"], ["functions:"],
     ["Functions"], ["PIPELINE-PARAMETERS"], ["Parameters"], ["Pipeline-Metrics"],
     ["papermill:parameters"], ["unknown:x"], [":x"], [":"], ["skip", "step:a", "imports"],
+    # a role word and a step tag on one cell: the role wins, in either order (the panel once let step win)
+    ["imports", "step:a"], ["step:a", "imports"], ["skip", "step:a"], ["step:a", "functions", "prev:b"],
+    ["pipeline-parameters", "block:p"], ["step:m", "pipeline-metrics"], ["block:a", "skip", "limit:cpu:1"],
 ]
 
 
