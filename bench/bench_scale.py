@@ -79,6 +79,7 @@ sys.path.insert(0, str(REPO / "tests"))
 import nbformat  # noqa: E402
 
 from kale_like.api import plan  # noqa: E402
+
 from notebook_builder import build_notebook  # noqa: E402
 
 

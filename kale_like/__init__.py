@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._version import __version__
+
 __all__ = ["analyze", "plan", "run", "compile", "submit", "__version__"]
 
 
@@ -19,5 +20,8 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 # Jupyter hooks (labextension paths, server extension); kale_like.server imports only the stdlib.
-from .server import _jupyter_labextension_paths, _jupyter_server_extension_points  # noqa: E402,F401
-from .server import _load_jupyter_server_extension  # noqa: E402,F401
+from .server import (  # noqa: E402,F401
+    _jupyter_labextension_paths,
+    _jupyter_server_extension_points,
+    _load_jupyter_server_extension,
+)

@@ -7,12 +7,12 @@ from dataclasses import replace
 from typing import Any, Callable, Mapping
 
 from .backends import RunOptions, RunResult, get_backend, prepare
-from .planning import Plan, build_plan
 from .contract import RunError
 from .errors import KaleLikeError, Location, UndefinedNameError
 from .notebook import Notebook, load_notebook
 from .notebook.reader import notebook_from_data
 from .pipeline import Step
+from .planning import Plan, build_plan
 
 
 def plan(path: str | os.PathLike, split: str = "auto", parameters: dict | None = None) -> Plan:

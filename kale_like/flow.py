@@ -16,8 +16,8 @@ import sys
 from dataclasses import dataclass, field
 
 from .analysis.cells import CellAnalysis
-from .analysis.model import Deferred, StatementFacts
 from .analysis.findings import Finding
+from .analysis.model import Deferred, StatementFacts
 from .analysis.vocabulary import BUILTIN_NAMES
 from .splitting import Split, StepDraft
 

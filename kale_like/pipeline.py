@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import Location, PipelineError
+
 # A step's code as the runtime runs it: part of the model, defined where the step process can
 # import it without the rest of the pipeline.
 from .runtime.cells import Snippet as Snippet, StepCell as StepCell

@@ -9,7 +9,6 @@ import os
 
 from .errors import KaleLikeError
 
-
 FILES_READ = "files_read.json"
 """In the work folder: the files the last local run's cells read from the notebook's folder
 (written by the local runner, read by the kfp compiler: a cluster step must be given them)."""

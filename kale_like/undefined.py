@@ -23,7 +23,6 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from .analysis.pyparse import parse as parse_python
 from .analysis.cells import CellAnalysis
 from .analysis.classify import magic_name
 from .analysis.facts import statement_facts
@@ -36,6 +35,7 @@ from .analysis.magic_code import (
     without_magic_text,
 )
 from .analysis.model import ImportContext, StatementFacts
+from .analysis.pyparse import parse as parse_python
 from .analysis.symbols import call_reads, deferred_reads, line_of
 from .analysis.vocabulary import BUILTIN_NAMES, DYNAMIC_CALLS
 from .flow import _closed_deferred

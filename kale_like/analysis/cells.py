@@ -7,12 +7,12 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from .pyparse import parse as parse_python
 from ..notebook import Cell
 from .facts import conservative_facts, statement_facts
-from .model import ImportContext, StatementFacts
 from .findings import Finding
 from .ipython_source import to_python
+from .model import ImportContext, StatementFacts
+from .pyparse import parse as parse_python
 
 
 @dataclass

@@ -12,12 +12,11 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator, Sequence
 
-from .pyparse import parse as parse_python
-from .pyparse import parse_expression
 from . import vocabulary as V
 from .aliases import loaded_names, target_names, value_roots
 from .classify import classify, magic_name
 from .model import Deferred, ImportContext, StatementFacts, root_name
+from .pyparse import parse as parse_python, parse_expression
 from .walk import IterativeVisitor
 
 # Summaries of the function and lambda nodes of one top-level statement, so that each

@@ -4,8 +4,8 @@ from __future__ import annotations
 import ast
 from typing import Iterable
 
-from .pyparse import parse as parse_python
 from .ipython_source import to_python
+from .pyparse import parse as parse_python
 
 
 def imported_modules(sources: Iterable[str]) -> list[str]:

@@ -8,8 +8,8 @@ import symtable
 import warnings
 from collections.abc import Callable
 
-from .pyparse import parse as parse_python
 from .cells import CellAnalysis
+from .pyparse import parse as parse_python
 
 _COMPREHENSIONS = frozenset({"listcomp", "setcomp", "dictcomp", "genexpr"})
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol
 from ..contract import Event, EventSink, RunError
 
 if TYPE_CHECKING:  # the registry is read by surfaces that must start fast (CLI, server)
-    from ..planning import Plan
     from ..notebook import Notebook
+    from ..planning import Plan
 
 __all__ = ["Backend", "BackendInfo", "Event", "EventSink", "RunOptions", "RunResult", "backend_infos",
            "backend_names", "find_backend", "get_backend", "register"]

@@ -15,11 +15,11 @@ import threading
 import time
 from typing import Any
 
-from ..planning import Plan
 from ..contract import DONE, EventSink, FinishedEvent, PlanEvent, RunError, StepEvent, StepState
-from . import RunOptions, RunResult
-from ..run_paths import default_output
 from ..notebook.counts import execution_plan
+from ..planning import Plan
+from ..run_paths import default_output
+from . import RunOptions, RunResult
 from .executed import merge_outputs, write_atomically
 
 

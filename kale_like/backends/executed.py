@@ -50,6 +50,7 @@ def merge_outputs(node: Any, records: dict[int, dict], parameters: dict, paramet
 def write_atomically(node: Any, path: str) -> None:
     """Write the notebook through a temporary file that never outlives the write (see :mod:`kale_like.files`)."""
     from kale_like.files import replace_atomically
+
     from ..nbformat_loader import load_nbformat
     nbformat = load_nbformat()
 

@@ -18,8 +18,8 @@ import time
 import uuid
 from typing import Any
 
-from ..planning import Plan
 from ..contract import EventSink
+from ..planning import Plan
 from . import RunOptions, RunResult
 from .kfp_local import KfpLocalRun
 

@@ -25,11 +25,11 @@ import threading
 import time
 from typing import Any
 
-from ..planning import Plan
 from ..contract import EventSink, RunError, StepState
+from ..planning import Plan
+from ..run_paths import default_workdir
 from . import RunOptions, RunResult
 from .base import PlanRun
-from ..run_paths import default_workdir
 
 
 class KfpLocalBackend:

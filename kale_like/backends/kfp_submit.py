@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..planning import Plan
 from ..contract import EventSink
+from ..planning import Plan
 from . import RunOptions, RunResult
 
 

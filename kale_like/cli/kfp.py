@@ -116,8 +116,8 @@ def _submit(args: argparse.Namespace) -> int:
 
 
 def _image(args: argparse.Namespace) -> int:
-    from ..notebook import load_notebook
     from ..kfp.image import write_image_context
+    from ..notebook import load_notebook
 
     notebook = load_notebook(args.notebook)
     folder = args.output or os.path.splitext(os.path.abspath(args.notebook))[0] + "-image"

@@ -16,14 +16,27 @@ from types import SimpleNamespace
 from .._version import __version__
 from ..analysis.ipython_source import to_python
 from ..notebook.counts import execution_plan
-from ..planning import Plan
 from ..pipeline import Step
+from ..planning import Plan
 from .cellcode import cell_body, nested_function, string_assignment
 from .header import comment_text
 from .inputs import VALUE, ParameterPlan, plan_parameters
 from .kinds import ARTIFACT, ArtifactTypes, alias_bundles
-from .names import (EVERYTHING, FILES, FILES_INPUT, FILES_OUTPUT, HTML_OUTPUT, METRICS_OUTPUT, NOTEBOOK_OUTPUT,
-                    RESERVED, RNG, Namespace, function_names, kfp_name, pipeline_name)
+from .names import (
+    EVERYTHING,
+    FILES,
+    FILES_INPUT,
+    FILES_OUTPUT,
+    HTML_OUTPUT,
+    METRICS_OUTPUT,
+    NOTEBOOK_OUTPUT,
+    RESERVED,
+    RNG,
+    Namespace,
+    function_names,
+    kfp_name,
+    pipeline_name,
+)
 from .options import CompileOptions, default_image
 from .tasks import task_settings
 

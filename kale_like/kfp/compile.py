@@ -20,8 +20,8 @@ import types
 from dataclasses import dataclass
 from typing import Any
 
-from ..planning import Plan
 from ..errors import KaleLikeError, PipelineError
+from ..planning import Plan
 from ..runtime.kfp_entry import cell_text
 from .codegen import PIPELINE_FUNCTION, GeneratedModule, StepComponent, generate_module
 from .files import FILES_DIR, VOLUME_MANIFEST, FilePlan, plan_files

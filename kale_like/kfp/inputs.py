@@ -27,9 +27,9 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..planning import Plan
 from ..errors import ParameterError
 from ..pipeline import Step
+from ..planning import Plan
 from .names import KEEP, MODULE_NAMES, RESERVED, Namespace, kfp_name
 
 VALUE, LITERAL, KEEP_MODE = "value", "literal", "keep"

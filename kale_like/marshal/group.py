@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DamagedData, MarshalError, NoSpace, is_no_space
-from .builtin import bundle_codec, default_registry
 from . import deferred
+from .builtin import bundle_codec, default_registry
 from .checksum import digest_files, mismatches, preferred_algorithm
 from .codec import Codec
 from .failures import load_failure, save_failure, variables_phrase, write_failure

@@ -30,18 +30,26 @@ import threading
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from ..errors import KaleLikeError
-
 from papermill.engines import Engine
 from papermill.exceptions import PapermillException
 from papermill.log import logger
 from papermill.translators import translate_parameters
 
+from ..errors import KaleLikeError
 from . import ENGINE_NAME
 from .clock import CellClock
 from .kale_parameters import adopt, install_filter, release
-from .transfer import (Handover, copy_results, error_output, failing_cell, find_injected, first_error_cell,
-                       handover, injection_matches, step_cells)
+from .transfer import (
+    Handover,
+    copy_results,
+    error_output,
+    failing_cell,
+    find_injected,
+    first_error_cell,
+    handover,
+    injection_matches,
+    step_cells,
+)
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -133,9 +141,9 @@ class KaleLikeEngine(Engine):
 def _plan(nb: NotebookNode, kernel_name: str, language: str, input_path: Any,
           settings: EngineSettings) -> tuple[Plan, Handover]:
     """The plan to run, and the handover: values as data when that keeps papermill's semantics."""
-    from ..planning import build_plan
     from ..notebook.reader import notebook_from_node
     from ..parameters import check_names
+    from ..planning import build_plan
 
     path = _virtual_path(input_path)
     injected = find_injected(nb)
@@ -190,8 +198,8 @@ def _with_timeout(plan: Any, settings: EngineSettings) -> Any:
 def _run(plan: Plan, hand: Handover, settings: EngineSettings, clock: CellClock,
          input_path: Any) -> tuple[RunResult, NotebookNode]:
     from ..backends import RunOptions
-    from ..run_paths import default_workdir
     from ..backends.local.runner import LocalRun
+    from ..run_paths import default_workdir
 
     workdir = settings.workdir or default_workdir(plan.notebook.path)
     with tempfile.TemporaryDirectory(prefix="kale_like_papermill_") as scratch:

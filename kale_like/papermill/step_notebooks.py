@@ -102,8 +102,8 @@ def render_html(node: Any) -> str:
 
 def write_step_notebooks(plan: Any, executed: Any, states: dict[str, str], folder: str) -> list[str]:
     """Write ``STEP.ipynb`` and ``STEP.html`` for every step that ran (or came from cache)."""
-    from ..files import replace_atomically
     from ..backends.executed import write_atomically
+    from ..files import replace_atomically
 
     os.makedirs(folder, exist_ok=True)
     written = []

@@ -19,13 +19,13 @@ from dataclasses import asdict
 
 from ..errors import DamagedData, KaleLikeError, NoSpace, is_no_space
 from ..marshal.mainref import register_classes
-from .capture import SINK, StepShell, StreamCapture, make_shell
 from . import warning_events
+from .capture import SINK, StepShell, StreamCapture, make_shell
 from .fdcapture import FdCapture
-from .live import LiveWriter
 from .file_audit import FileAudit
-from .memory import limit_memory, over_limit_message
 from .fingerprint import fingerprint
+from .live import LiveWriter
+from .memory import limit_memory, over_limit_message
 from .modstate import PREFIX as MODULE_PREFIX, ModuleState, packages
 from .spec import EXIT_NO_SPACE, CellRecord, StepReport, StepSpec
 
@@ -326,8 +326,8 @@ def _whole_namespace(shell: StepShell, spec: StepSpec, named: dict) -> dict:
     """The user's variables that can travel (for a later step using exec/eval/globals())."""
     import types
 
-    from ..marshal import MarshalContext, check_travels
     from ..errors import MarshalError
+    from ..marshal import MarshalContext, check_travels
 
     hidden = set(shell.user_ns_hidden) | {"In", "Out", "exit", "quit", "get_ipython"}
     context = MarshalContext(step=spec.step, cells=spec.assigned_cells)

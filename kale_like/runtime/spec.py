@@ -10,7 +10,6 @@ from typing import Any
 
 from .cells import Snippet, StepCell
 
-
 # A step process that cannot even write its report because the disk is full exits with
 # this status (ENOSPC's number), so the runner can still say what happened.
 EXIT_NO_SPACE = 28

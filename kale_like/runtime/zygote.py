@@ -12,8 +12,8 @@ with us, or gone: we kill every process of our session and exit (see ``procs``).
 """
 from __future__ import annotations
 
-import importlib
 import base64
+import importlib
 import json
 import os
 import pickle
@@ -74,7 +74,9 @@ def _warm_cell_machinery() -> None:
     modules), built once here instead of in every step: about 30 ms a step otherwise.
     Only IPython's own machinery runs: nothing of the user's, no history, no namespace."""
     import bdb  # noqa: F401 - IPython imports it on a cell's first run
+
     import IPython.core.logger  # noqa: F401
+
     from .capture import make_shell
 
     make_shell().transform_cell("x = (1 +\n     2)\n")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from labserver import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port, jupyter_lab
 
 pytestmark = pytest.mark.binder

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
+from kale_like.kfp.containers import RUN_LABEL
+
 from conftest import TIMINGS
 from faithfulness.harness import assert_faithful
 from notebook_builder import build_notebook
-
-from kale_like.kfp.containers import RUN_LABEL
 
 pytestmark = pytest.mark.containers
 

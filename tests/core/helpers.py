@@ -1,11 +1,10 @@
 """One-call harnesses for the core layers (STYLE.md: each test is one harness call)."""
 from __future__ import annotations
 
-
 import nbformat
 
-from kale_like.planning import Plan, build_plan
 from kale_like.notebook import notebook_from_node
+from kale_like.planning import Plan, build_plan
 
 from notebook_builder import build_notebook
 

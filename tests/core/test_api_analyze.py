@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import nbformat
 from nbformat import v3
-from notebook_builder import build_notebook
 
 from kale_like import api
+
+from notebook_builder import build_notebook
 
 CELLS = (("import math\nx = math.pi", ["step:make"]), ("y = x * 2", ["step:double"]), ("print(y)", ["step:show"]))
 

@@ -9,8 +9,16 @@ from pathlib import Path
 import pytest
 
 from kale_like.backends import BackendInfo, RunResult, backend_names
-from kale_like.contract import (FinishedEvent, NoticeEvent, OutputEvent, PlanEvent, RunError, StepEvent,
-                                StepState, SubmittedEvent)
+from kale_like.contract import (
+    FinishedEvent,
+    NoticeEvent,
+    OutputEvent,
+    PlanEvent,
+    RunError,
+    StepEvent,
+    StepState,
+    SubmittedEvent,
+)
 
 WIRE = Path(__file__).resolve().parents[2] / "labextension" / "src" / "wire.ts"
 SERVER_ADDED = {"seq", "output_path", "output_url"}  # the server's run registry adds these to events

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from kale_like.planning import build_plan
 from kale_like.errors import TagError
 from kale_like.notebook import notebook_from_node
 from kale_like.notebook.tags import parse_tags
+from kale_like.planning import build_plan
 
 from .helpers import make_notebook
 

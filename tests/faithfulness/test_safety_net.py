@@ -17,8 +17,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from notebook_builder import build_notebook
 from kale_like.runtime.fingerprint import fingerprint
+
+from notebook_builder import build_notebook
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -8,10 +8,11 @@ import types
 
 import pytest
 import yaml
-from kfp_harness import compile_ir, executor, write_notebook
 
 from kale_like.kfp.cellcode import cell_body, nested_function, string_assignment
 from kale_like.runtime.kfp_entry import cell_text
+
+from kfp_harness import compile_ir, executor, write_notebook
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
 

@@ -9,11 +9,12 @@ import re
 import tarfile
 
 import pytest
-from kfp_harness import compile_ir, executor, platform_executor, write_notebook
 
 from kale_like.errors import PipelineError
 from kale_like.kfp.files import SHIP_LIMIT, files_read
 from kale_like.notebook import load_notebook
+
+from kfp_harness import compile_ir, executor, platform_executor, write_notebook
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
 

@@ -5,10 +5,10 @@ import subprocess
 import sys
 from importlib import metadata
 
-from kfp_harness import write_notebook
-
 from kale_like.kfp.requirements import find_requirements
 from kale_like.notebook import load_notebook
+
+from kfp_harness import write_notebook
 
 
 def test_imports_map_to_installed_distributions_pinned(tmp_path):

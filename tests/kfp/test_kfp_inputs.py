@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import pytest
-from kfp_harness import write_notebook
 
 from kale_like import api
 from kale_like.errors import ParameterError
 from kale_like.kfp.inputs import KEEP, plan_parameters, run_arguments
 from kale_like.runtime.kfp_entry import _injector, parse_literal, restore_numbers
+
+from kfp_harness import write_notebook
 
 
 def _inputs(tmp_path, source, overrides=None):

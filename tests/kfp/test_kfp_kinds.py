@@ -10,11 +10,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from notebook_builder import build_notebook
 
 from kale_like.kfp.kinds import DATASET, MODEL, ArtifactTypes, alias_bundles
 from kale_like.notebook import notebook_from_node
 from kale_like.planning import build_plan
+
+from notebook_builder import build_notebook
 
 CHAIN = 3000
 # The compile through the real kfp compiler costs ~0.06 s and 80 KB of YAML per step (each component

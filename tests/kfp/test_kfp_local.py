@@ -9,10 +9,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from kfp_harness import REPO, assert_same_as_local, write_notebook
 
 from kale_like import api
 from kale_like.errors import ParameterError
+
+from kfp_harness import REPO, assert_same_as_local, write_notebook
 
 pytestmark = [pytest.mark.kfp, pytest.mark.filterwarnings("ignore::FutureWarning")]
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 
 import pytest
-from kfp_harness import assert_same_as_local
 
 from faithfulness.pattern_model import write_pattern
 from faithfulness.patterns import PATTERNS
 from faithfulness.test_patterns import KNOWN_GAPS
+from kfp_harness import assert_same_as_local
 
 pytestmark = [pytest.mark.kfp, pytest.mark.filterwarnings("ignore::FutureWarning")]
 

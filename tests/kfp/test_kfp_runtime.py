@@ -9,12 +9,13 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-from kfp_harness import compile_ir, executor, task, write_notebook
 
 from kale_like.kfp.constraints import dependency_closure
 from kale_like.kfp.notebook_server import container_image, notebook_server_image
 from kale_like.kfp.options import ImageRequired, default_image
 from kale_like.kfp.runtime_bundle import PACKAGE, RUNTIME_MODULES, runtime_stamp
+
+from kfp_harness import compile_ir, executor, task, write_notebook
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
 

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from kfp_harness import compile_ir, executor, platform_executor, task, write_notebook
 
 from kale_like.errors import PipelineError
+
+from kfp_harness import compile_ir, executor, platform_executor, task, write_notebook
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
 

@@ -7,11 +7,12 @@ import sys
 
 import pytest
 import yaml
-from fake_kfp import FakeKfp, published_routes
-from kfp_harness import REPO, write_notebook
 
 from kale_like import api
 from kale_like.kfp.submit import SubmitError, resolve_target
+
+from fake_kfp import FakeKfp, published_routes
+from kfp_harness import REPO, write_notebook
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
 

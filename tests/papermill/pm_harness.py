@@ -17,9 +17,9 @@ import pytest
 nbformat = pytest.importorskip("nbformat")
 papermill = pytest.importorskip("papermill")
 
-from notebook_builder import build_notebook  # noqa: E402
 from papermill.exceptions import PapermillExecutionError  # noqa: E402
 
+from notebook_builder import build_notebook  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus" / "dev"

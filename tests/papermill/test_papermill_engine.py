@@ -11,8 +11,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pm_harness import (CORPUS, PAPERMILL_NOTEBOOKS, assert_same_notebooks, copy_in, make_notebook, nbformat,
-                        run_cli, run_papermill)
+
+from pm_harness import (
+    CORPUS,
+    PAPERMILL_NOTEBOOKS,
+    assert_same_notebooks,
+    copy_in,
+    make_notebook,
+    nbformat,
+    run_cli,
+    run_papermill,
+)
 
 pytestmark = pytest.mark.kernel
 

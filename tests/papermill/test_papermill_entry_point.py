@@ -7,9 +7,10 @@ import subprocess
 import sys
 
 import pytest
-from pm_harness import REPO
 
 from kale_like.papermill import ENGINE_NAME, ENTRY_POINT
+
+from pm_harness import REPO
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 
 import pytest
+
 from pm_harness import assert_same_notebooks, make_notebook, nbformat, papermill, run_cli, run_papermill
 
 UNKNOWN = "Passed unknown parameter: "

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pickle
 
 import pytest
-from pm_harness import assert_same_notebooks, make_notebook, nbformat, run_cli, run_papermill
 
 from kale_like import api
 from kale_like.parameters import parse_value
+
+from pm_harness import assert_same_notebooks, make_notebook, nbformat, run_cli, run_papermill
 
 NAMES = ["i", "f", "neg", "flag", "nothing", "s", "lst", "d"]
 TYPES = [

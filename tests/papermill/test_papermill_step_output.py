@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from pm_harness import make_notebook, nbformat, run_cli, run_papermill
 
 STEPS = [

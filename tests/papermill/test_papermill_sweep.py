@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 
 import pytest
-from pm_harness import make_notebook, nbformat, run_cli
 
-from kale_like.errors import ParameterError
 from kale_like.cli.sweep import grid, parse_axes, run_sweep
+from kale_like.errors import ParameterError
+
+from pm_harness import make_notebook, nbformat, run_cli
 
 SWEPT = [
     ("code", "alpha = 0.1\ndepth = 2\nseed = 0", ["parameters"]),

@@ -7,6 +7,7 @@ import string
 
 from hypothesis import strategies as st
 
+
 def _one_in(n: int):
     """True about once in ``n`` draws. Hypothesis favours simple choices (index 0, small
     numbers), so the rare choice goes last, where it comes about as often as asked."""

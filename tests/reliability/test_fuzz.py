@@ -11,14 +11,18 @@ import os
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import (  # noqa: E402
+    HealthCheck,
+    given,
+    settings,
+    strategies as st,  # noqa: E402
+)
 
 from kale_like import api  # noqa: E402
-from kale_like.planning import build_plan  # noqa: E402
-from kale_like.errors import KaleLikeError  # noqa: E402
 from kale_like.cli.graph import render  # noqa: E402
+from kale_like.errors import KaleLikeError  # noqa: E402
 from kale_like.notebook import load_notebook, notebook_from_node  # noqa: E402
+from kale_like.planning import build_plan  # noqa: E402
 
 from .fuzz_notebooks import notebook  # noqa: E402
 

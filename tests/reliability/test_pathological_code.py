@@ -8,8 +8,8 @@ import pytest
 
 from kale_like.analysis import facts
 from kale_like.api import plan
-from kale_like.planning import build_plan
 from kale_like.notebook import notebook_from_node
+from kale_like.planning import build_plan
 
 from .input_harness import build_notebook, kale_like, write_notebook
 

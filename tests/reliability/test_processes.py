@@ -22,9 +22,7 @@ import pytest
 import kale_like
 from kale_like.backends.local import warm
 
-from .proc_harness import (living, read_mark, session_of, spawning_step, wait_until_gone,
-                           write_notebook)
-
+from .proc_harness import living, read_mark, session_of, spawning_step, wait_until_gone, write_notebook
 
 _started: list[subprocess.Popen] = []
 

@@ -14,8 +14,8 @@ import pytest
 
 import kale_like
 from kale_like.backends.local.readiness import Readiness
-from kale_like.pipeline import Pipeline, Step, StepCell
 from kale_like.cli.progress import Progress
+from kale_like.pipeline import Pipeline, Step, StepCell
 
 from .proc_harness import outputs, write_notebook
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from kale_like.planning import build_plan
 from kale_like.errors import TagError
 from kale_like.notebook import notebook_from_node
+from kale_like.planning import build_plan
 
 from .input_harness import assert_one_clear_error, build_notebook, kale_like, notebook_node, write_json
 

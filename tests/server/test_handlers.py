@@ -10,9 +10,8 @@ import urllib.parse
 import pytest
 import tornado.httpclient
 
-from notebook_builder import build_notebook
-
 from .conftest import FAILING, SLOW, TWO_STEPS, notebook_json
+from notebook_builder import build_notebook
 
 NO_TOKEN = {"Authorization": ""}
 
@@ -190,9 +189,9 @@ async def test_malformed_run_requests_are_400(jp_fetch, write_notebook, body):
 def fake_kfp(monkeypatch):
     """The contract server the KFP tests use, with per-step task states; polled quickly."""
     pytest.importorskip("kfp")
-    from fake_kfp import FakeKfp
-
     from kale_like.server import kfp_status
+
+    from fake_kfp import FakeKfp
 
     monkeypatch.setattr(kfp_status, "POLL_SECONDS", 0.05)
     servers = []

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from labserver import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, jupyter_lab
 
 from .notebooks import write_notebooks
+from labserver import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, jupyter_lab
 
 __all__ = ["ARTIFACTS", "Lab"]
 HERE = Path(__file__).parent

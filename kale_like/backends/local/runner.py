@@ -12,20 +12,20 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ...planning import Plan
 from ...contract import EventSink, FinishedEvent, NoticeEvent, RunError, StepState
 from ...errors import NoSpace, is_no_space
 from ...notebook import Notebook
 from ...pipeline import Step, StepCell
+from ...planning import Plan
+from ...run_paths import FILES_READ, default_workdir
 from ...runtime.spec import EXIT_NO_SPACE, StepSpec, unpredicted_message
 from .. import Abort, RunOptions, RunResult
 from ..base import PlanRun
-from ...run_paths import FILES_READ, default_workdir
-from .cache import entry_dir, invalidate, lookup, parameter_value_key, seal, step_key
-from .warnings_once import drop_repeated_warnings
 from . import warm, workdir_lock
-from .readiness import Readiness
+from .cache import entry_dir, invalidate, lookup, parameter_value_key, seal, step_key
 from .live import LiveTail, live_path, output_events
+from .readiness import Readiness
+from .warnings_once import drop_repeated_warnings
 from .zygote_client import Zygote
 
 
