@@ -7,6 +7,15 @@ import { TagEditor } from '../tageditor';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
+/** The props every editor here shares: cell 3 of a notebook whose earlier steps are load and clean. */
+const EDITOR_PROPS = {
+  cell: 3,
+  earlierSteps: ['load', 'clean'],
+  knownSteps: ['load', 'clean'],
+  effectiveStep: null,
+  onEditSettings: () => undefined
+};
+
 function mount(tags: string[], over: Partial<React.ComponentProps<typeof TagEditor>> = {}) {
   const changes: string[][] = [];
   const host = document.createElement('div');
@@ -14,18 +23,7 @@ function mount(tags: string[], over: Partial<React.ComponentProps<typeof TagEdit
   let root: Root;
   act(() => {
     root = createRoot(host);
-    root.render(
-      <TagEditor
-        tags={tags}
-        cell={3}
-        earlierSteps={['load', 'clean']}
-        knownSteps={['load', 'clean']}
-        effectiveStep={null}
-        onChange={t => changes.push(t)}
-        onEditSettings={() => undefined}
-        {...over}
-      />
-    );
+    root.render(<TagEditor {...EDITOR_PROPS} tags={tags} onChange={t => changes.push(t)} {...over} />);
   });
   return { host, changes, unmount: () => act(() => root.unmount()) };
 }
@@ -41,17 +39,13 @@ function Live(props: { initial: string[]; onRename?: (from: string, to: string) 
   const [tags, setTags] = React.useState(props.initial);
   return (
     <TagEditor
+      {...EDITOR_PROPS}
       tags={tags}
-      cell={3}
-      earlierSteps={['load', 'clean']}
-      knownSteps={['load', 'clean']}
-      effectiveStep={null}
       onChange={t => {
         props.log.push(t);
         setTags(t);
       }}
       onRename={props.onRename}
-      onEditSettings={() => undefined}
     />
   );
 }
